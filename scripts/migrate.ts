@@ -1,0 +1,25 @@
+// npm run db:migrate — applies pending migrations to DATABASE_URL (or the embedded database in DATA_DIR).
+import { ConfigError, loadConfig } from '../src/config.ts'
+import { createDatabase } from '../src/db/client.ts'
+import { migrate, MigrationError } from '../src/db/migrate.ts'
+
+try {
+  const config = loadConfig()
+  const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 })
+  try {
+    const result = await migrate(db)
+    console.log(
+      result.applied.length > 0
+        ? `Applied ${result.applied.length} migration(s): ${result.applied.join(', ')}`
+        : `Database is up to date (${result.alreadyApplied} migrations applied earlier).`,
+    )
+  } finally {
+    await db.close()
+  }
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof MigrationError) {
+    console.error(error.message)
+    process.exit(1)
+  }
+  throw error
+}

@@ -1,0 +1,70 @@
+// Builds the registry's Fastify application without listening: external plugins first
+// (security headers, CORS, errors, auth, OpenAPI), then the domain modules.
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance } from 'fastify'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.ts'
+import { createDatabase, type Database } from './db/client.ts'
+import authPlugin from './plugins/auth.ts'
+import errorsPlugin from './plugins/errors.ts'
+import openapiPlugin from './plugins/openapi.ts'
+import healthRoutes from './modules/health/health.routes.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Database
+    config: Config
+  }
+}
+
+export interface AppDeps {
+  /** An open database to use; the app then leaves closing it to the caller. */
+  db?: Database
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const db = deps.db ?? (await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax }))
+  app.decorate('db', db)
+  app.decorate('config', config)
+  if (!deps.db) app.addHook('onClose', async () => db.close())
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  await app.register(errorsPlugin)
+  await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } })
+  if (config.corsOrigins !== false) {
+    await app.register(cors, {
+      origin: config.corsOrigins,
+      exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Idempotency-Replayed', 'Retry-After'],
+    })
+  }
+  await app.register(rateLimit, { global: false })
+  await app.register(openapiPlugin)
+  await app.register(authPlugin, { config })
+
+  await app.register(healthRoutes)
+  return app
+}

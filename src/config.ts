@@ -1,0 +1,151 @@
+// Configuration from environment variables, validated once at start. Every problem is
+// collected and reported together so an operator fixes them in one go.
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test'
+  host: string
+  port: number
+  logLevel: string
+  /** PostgreSQL server URL; when absent the embedded database is used. */
+  databaseUrl: string | undefined
+  /** Directory of the embedded database and the development keys; `memory://` keeps everything in memory. */
+  dataDir: string
+  dbPoolMax: number
+  migrateOnStart: boolean
+  bodyLimit: number
+  corsOrigins: string[] | true | false
+  trustProxy: boolean
+  shutdownTimeoutMs: number
+  auth: {
+    jwksUrl: string | undefined
+    jwks: string | undefined
+    jwksFile: string | undefined
+    issuer: string | undefined
+    audience: string | undefined
+    clockToleranceSeconds: number
+  }
+  /** Private JWK (Ed25519 or P-256) used to sign public verification statements. */
+  signingKey: string | undefined
+  signingKeyFile: string | undefined
+  publicRateLimit: { max: number; windowMs: number }
+  idempotencyTtlHours: number
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = []
+  const str = (name: string) => {
+    const v = env[name]
+    return v === undefined || v.trim() === '' ? undefined : v.trim()
+  }
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = str(name)
+    if (raw === undefined) return fallback
+    const n = Number(raw)
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`)
+      return fallback
+    }
+    return n
+  }
+  const bool = (name: string, fallback: boolean) => {
+    const raw = str(name)
+    if (raw === undefined) return fallback
+    if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true
+    if (['false', '0', 'no'].includes(raw.toLowerCase())) return false
+    problems.push(`${name} must be true or false (got "${raw}")`)
+    return fallback
+  }
+  const url = (name: string, protocols: string[]) => {
+    const raw = str(name)
+    if (raw === undefined) return undefined
+    try {
+      const parsed = new URL(raw)
+      if (!protocols.includes(parsed.protocol)) problems.push(`${name} must use ${protocols.join(' or ')} (got "${parsed.protocol}")`)
+    } catch {
+      problems.push(`${name} is not a valid URL`)
+    }
+    return raw
+  }
+
+  const nodeEnvRaw = str('NODE_ENV') ?? 'development'
+  if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
+    problems.push(`NODE_ENV must be development, production or test (got "${nodeEnvRaw}")`)
+  }
+  const nodeEnv = (['development', 'production', 'test'].includes(nodeEnvRaw) ? nodeEnvRaw : 'development') as Config['nodeEnv']
+
+  const logLevel = str('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info')
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`)
+  }
+
+  const corsRaw = str('CORS_ORIGINS')
+  const corsOrigins: Config['corsOrigins'] =
+    corsRaw === undefined || corsRaw === 'false' ? false : corsRaw === '*' ? true : corsRaw.split(',').map((o) => o.trim())
+
+  const auth = {
+    jwksUrl: url('AUTH_JWKS_URL', ['https:', 'http:']),
+    jwks: str('AUTH_JWKS'),
+    jwksFile: str('AUTH_JWKS_FILE'),
+    issuer: str('AUTH_ISSUER'),
+    audience: str('AUTH_AUDIENCE'),
+    clockToleranceSeconds: int('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
+  }
+  const keySources = [auth.jwksUrl, auth.jwks, auth.jwksFile].filter(Boolean).length
+  if (keySources > 1) problems.push('set only one of AUTH_JWKS_URL, AUTH_JWKS and AUTH_JWKS_FILE')
+  if (keySources > 0) {
+    if (!auth.issuer) problems.push('AUTH_ISSUER is required when token keys are configured')
+    if (!auth.audience) problems.push('AUTH_AUDIENCE is required when token keys are configured')
+  }
+  if (auth.jwks) {
+    try {
+      const parsed = JSON.parse(auth.jwks)
+      if (!Array.isArray(parsed?.keys)) problems.push('AUTH_JWKS must be a JSON Web Key Set ({"keys": [...]})')
+    } catch {
+      problems.push('AUTH_JWKS is not valid JSON')
+    }
+  }
+  if (nodeEnv === 'production' && keySources === 0) {
+    problems.push('NODE_ENV=production needs token keys: set AUTH_JWKS_URL, AUTH_JWKS or AUTH_JWKS_FILE')
+  }
+
+  const signingKey = str('SIGNING_KEY')
+  const signingKeyFile = str('SIGNING_KEY_FILE')
+  if (signingKey && signingKeyFile) problems.push('set only one of SIGNING_KEY and SIGNING_KEY_FILE')
+  if (nodeEnv === 'production' && !signingKey && !signingKeyFile) {
+    problems.push('NODE_ENV=production needs a statement signing key: set SIGNING_KEY or SIGNING_KEY_FILE')
+  }
+
+  const config: Config = {
+    nodeEnv,
+    host: str('HOST') ?? '0.0.0.0',
+    port: int('PORT', 3000, 0, 65535),
+    logLevel,
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: str('DATA_DIR') ?? './.data',
+    dbPoolMax: int('DB_POOL_MAX', 10, 1, 200),
+    migrateOnStart: bool('MIGRATE_ON_START', true),
+    bodyLimit: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    corsOrigins,
+    trustProxy: bool('TRUST_PROXY', false),
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000),
+    auth,
+    signingKey,
+    signingKeyFile,
+    publicRateLimit: {
+      max: int('PUBLIC_RATE_LIMIT_MAX', 120, 1, 1_000_000),
+      windowMs: int('PUBLIC_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 3_600_000),
+    },
+    idempotencyTtlHours: int('IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 90),
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
+}

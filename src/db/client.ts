@@ -1,0 +1,98 @@
+// The one place that decides which database the registry talks to: a PostgreSQL server
+// (DATABASE_URL) or the embedded PGlite database. Nothing else knows which one it got.
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { PrismaPg } from '@prisma/adapter-pg'
+import pg from 'pg'
+import { PrismaPGlite } from 'pglite-prisma-adapter'
+import { PrismaClient } from '../generated/prisma/client.ts'
+
+export type { PrismaClient }
+export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0]
+
+/** A single database session, for multi-statement scripts and session-level advisory locks. */
+export interface Session {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
+  exec(sql: string): Promise<void>
+}
+
+export interface Database {
+  kind: 'postgres' | 'embedded'
+  prisma: PrismaClient
+  /**
+   * One parameterised statement on the shared pool, outside any transaction. Used by read
+   * paths shaped into a single statement; `name` makes it a prepared statement on PostgreSQL.
+   */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[], name?: string): Promise<T[]>
+  withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined
+  /** Directory for the embedded database, or `memory://` for an in-memory one. */
+  dataDir?: string
+  poolMax?: number
+}
+
+export async function createDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.databaseUrl
+    ? createServerDatabase(options.databaseUrl, options.poolMax ?? 10)
+    : createEmbeddedDatabase(options.dataDir ?? './.data')
+}
+
+function createServerDatabase(connectionString: string, max: number): Database {
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, application_name: 'haopin-registry' })
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {})
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
+  return {
+    kind: 'postgres',
+    prisma,
+    async query(text, params = [], name) {
+      const result = await pool.query(name ? { name, text, values: params } : { text, values: params })
+      return result.rows
+    },
+    async withSession(fn) {
+      const client = await pool.connect()
+      try {
+        return await fn({
+          query: async (text, params = []) => (await client.query(text, params)).rows,
+          exec: async (sql) => {
+            await client.query(sql)
+          },
+        })
+      } finally {
+        client.release()
+      }
+    },
+    async close() {
+      await prisma.$disconnect()
+      await pool.end()
+    },
+  }
+}
+
+async function createEmbeddedDatabase(dataDir: string): Promise<Database> {
+  const inMemory = dataDir === 'memory://'
+  if (!inMemory) mkdirSync(dataDir, { recursive: true })
+  const lite = inMemory ? new PGlite() : new PGlite(`${dataDir.replace(/\/$/, '')}/pgdata`)
+  await lite.waitReady
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) })
+  const session: Session = {
+    query: async (text, params = []) => (await lite.query<never>(text, params)).rows,
+    exec: async (sql) => {
+      await lite.exec(sql)
+    },
+  }
+  return {
+    kind: 'embedded',
+    prisma,
+    query: (text, params = []) => session.query(text, params),
+    withSession: (fn) => fn(session),
+    async close() {
+      await prisma.$disconnect()
+      await lite.close()
+    },
+  }
+}

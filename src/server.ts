@@ -1,0 +1,56 @@
+// Process entry: read config, migrate, build the app, listen, shut down gracefully.
+import closeWithGrace from 'close-with-grace'
+import { ConfigError, loadConfig } from './config.ts'
+import { buildApp } from './app.ts'
+import { createDatabase } from './db/client.ts'
+import { migrate, MigrationError } from './db/migrate.ts'
+import { mintToken, SCOPES } from './plugins/auth.ts'
+
+async function main() {
+  let config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message)
+      process.exit(1)
+    }
+    throw error
+  }
+
+  const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax })
+  if (config.migrateOnStart) {
+    try {
+      await migrate(db)
+    } catch (error) {
+      await db.close()
+      if (error instanceof MigrationError) {
+        console.error(`Refusing to start: ${error.message}`)
+        process.exit(1)
+      }
+      throw error
+    }
+  }
+
+  const app = await buildApp(config, { db })
+  app.addHook('onClose', async () => db.close())
+
+  closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error')
+    else app.log.info({ signal }, 'shutting down')
+    await app.close()
+  })
+
+  await app.listen({ host: config.host, port: config.port })
+  app.log.info({ database: db.kind, dataDir: db.kind === 'embedded' ? config.dataDir : undefined }, 'registry ready')
+
+  if (app.auth.devKey) {
+    const token = await mintToken(app.auth.devKey, { sub: 'dev', scopes: SCOPES, issuer: app.auth.issuer, audience: app.auth.audience })
+    console.log(`\nDevelopment token with every scope (valid 12 h; mint others with npm run token):\n\n${token}\n`)
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})
