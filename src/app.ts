@@ -11,6 +11,7 @@ import { createDatabase, type Database } from './db/client.ts'
 import authPlugin from './plugins/auth.ts'
 import errorsPlugin from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
+import idempotencyPlugin from './plugins/idempotency.ts'
 import healthRoutes from './modules/health/health.routes.ts'
 
 declare module 'fastify' {
@@ -64,6 +65,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(rateLimit, { global: false })
   await app.register(openapiPlugin)
   await app.register(authPlugin, { config })
+  await app.register(idempotencyPlugin, { ttlHours: config.idempotencyTtlHours })
+  // JSON Merge Patch (RFC 7396) bodies are JSON documents.
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
 
   await app.register(healthRoutes)
   return app

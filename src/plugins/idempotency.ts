@@ -4,8 +4,8 @@
 // holds across API instances. Keys live IDEMPOTENCY_TTL_HOURS (24 h by default).
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
-import canonicalize from 'canonicalize'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import { canonicalJson } from '../lib/canonical-json.ts'
 import { AppError } from '../lib/problems.ts'
 import { problemResponses } from './openapi.ts'
 
@@ -32,7 +32,7 @@ interface StoredKey {
 
 function requestHash(request: FastifyRequest): string {
   const url = request.url.split('?')
-  const body = canonicalize(request.body ?? null) ?? 'null'
+  const body = canonicalJson(request.body ?? null)
   return createHash('sha256').update(`${request.method} ${url[0]}?${url[1] ?? ''}\n${body}`).digest('hex')
 }
 
