@@ -13,6 +13,9 @@ import errorsPlugin from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import healthRoutes from './modules/health/health.routes.ts'
+import referenceRoutes from './modules/reference/reference.routes.ts'
+import enterpriseRoutes from './modules/enterprises/enterprises.routes.ts'
+import auditRoutes from './modules/audit/audit.routes.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,5 +73,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
 
   await app.register(healthRoutes)
+  await app.register(referenceRoutes)
+  await app.register(enterpriseRoutes)
+  await app.register(auditRoutes)
   return app
 }

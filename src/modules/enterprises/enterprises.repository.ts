@@ -1,0 +1,191 @@
+// The only code that touches enterprise and cultivation_listing. Reads are one SQL statement
+// that builds the response document (json_build_object), so a GET is one round trip.
+import type { Database, Tx } from '../../db/client.ts'
+import { brandStatusAt, statusAt } from '../qualifications/status.sql.ts'
+import type { ListEnterprisesFilter } from './enterprises.schemas.ts'
+
+/** Row columns an enterprise is written from; matches the table (snake_case). */
+export interface EnterpriseRow {
+  uscc: string
+  name: string
+  county_code: string
+  industry_code: string | null
+  address: string | null
+  legal_representative: string | null
+  contact_name: string | null
+  contact_phone: string | null
+  contact_email: string | null
+  cultivation_stage: string | null
+  business_status: string
+  cultivation_lists: { list: string; year: number }[]
+}
+
+type Queryable = { query<T>(text: string, params?: unknown[], name?: string): Promise<T[]> }
+
+/** Runs raw SQL inside a Prisma transaction with the same shape as Database.query. */
+export function inTx(tx: Tx): Queryable {
+  return { query: <T>(text: string, params: unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...params) }
+}
+
+// $1: the enterprises' USCCs (text[]), $2: as-of time. Produces (uscc, doc) ordered by uscc.
+const DOCUMENT_SQL = `
+SELECT e.uscc, json_build_object(
+  'uscc', e.uscc, 'name', e.name, 'countyCode', e.county_code, 'countyName', c.name,
+  'industryCode', e.industry_code, 'address', e.address, 'legalRepresentative', e.legal_representative,
+  'contact', json_build_object('name', e.contact_name, 'phone', e.contact_phone, 'email', e.contact_email),
+  'cultivationStage', e.cultivation_stage, 'cultivationLists', cl.lists, 'businessStatus', e.business_status,
+  'brandStatus', CASE WHEN aq.listed THEN 'listed'
+                      WHEN aq.n > 0 OR e.cultivation_stage IS NOT NULL OR cl.n > 0 THEN 'cultivating'
+                      ELSE 'none' END,
+  'activeQualifications', aq.items,
+  'version', e.version, 'createdAt', iso_utc(e.created_at), 'updatedAt', iso_utc(e.updated_at)
+)::text AS doc
+FROM enterprise e
+JOIN county c ON c.code = e.county_code
+CROSS JOIN LATERAL (
+  SELECT coalesce(json_agg(json_build_object('id', q.id, 'type', q.type_code, 'typeName', t.name,
+           'certificateNo', q.certificate_no, 'validFrom', iso_utc(q.valid_from), 'validUntil', iso_utc(q.valid_until))
+           ORDER BY q.granted_at, q.id), '[]'::json) AS items,
+         coalesce(bool_or(t.counts_as_listing), false) AS listed, count(*) AS n
+  FROM qualification q JOIN qualification_type t ON t.code = q.type_code
+  WHERE q.uscc = e.uscc AND ${statusAt('q', '$2', '$2')} = 'active'
+) aq
+CROSS JOIN LATERAL (
+  SELECT coalesce(json_agg(json_build_object('list', l.list, 'year', l.year) ORDER BY l.year, l.list), '[]'::json) AS lists,
+         count(*) AS n
+  FROM cultivation_listing l WHERE l.uscc = e.uscc
+) cl
+WHERE e.uscc = ANY($1::text[])
+ORDER BY e.uscc`
+
+const ONE_DOCUMENT_SQL = DOCUMENT_SQL.replace('e.uscc = ANY($1::text[])', 'e.uscc = $1')
+
+export async function documentOf(db: Queryable, uscc: string, asOf: Date): Promise<string | null> {
+  const rows = await db.query<{ doc: string }>(ONE_DOCUMENT_SQL, [uscc, asOf], 'enterprise_document')
+  return rows[0]?.doc ?? null
+}
+
+export async function documentsOf(db: Queryable, usccs: string[], asOf: Date): Promise<Map<string, string>> {
+  if (usccs.length === 0) return new Map()
+  const rows = await db.query<{ uscc: string; doc: string }>(DOCUMENT_SQL, [usccs, asOf], 'enterprise_documents')
+  return new Map(rows.map((r) => [r.uscc, r.doc]))
+}
+
+/** 1- and 2-character grams a name must contain to match `q` (the name_grams index). */
+export function queryGrams(q: string): string[] {
+  const s = [...q.toLowerCase()]
+  if (s.length === 1) return s
+  const grams = new Set<string>()
+  for (let i = 0; i + 1 < s.length; i++) grams.add(s[i]! + s[i + 1]!)
+  return [...grams]
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+export async function listPage(db: Database, f: ListEnterprisesFilter, afterUscc: string | undefined, asOf: Date) {
+  const where: string[] = []
+  const params: unknown[] = []
+  const p = (value: unknown) => {
+    params.push(value)
+    return `$${params.length}`
+  }
+  let asOfParam: string | undefined
+  const at = () => (asOfParam ??= `${p(asOf)}::timestamptz`)
+  if (f.countyCode) where.push(`e.county_code = ${p(f.countyCode)}`)
+  if (f.cultivationStage) where.push(`e.cultivation_stage = ${p(f.cultivationStage)}::"CultivationStage"`)
+  if (f.businessStatus) where.push(`e.business_status = ${p(f.businessStatus)}::"BusinessStatus"`)
+  if (f.updatedSince) where.push(`e.updated_at >= ${p(new Date(f.updatedSince))}`)
+  if (f.list) {
+    const [list, year] = f.list.split(':')
+    where.push(`EXISTS (SELECT 1 FROM cultivation_listing l WHERE l.uscc = e.uscc AND l.list = ${p(list)}${year ? ` AND l.year = ${p(Number(year))}` : ''})`)
+  }
+  if (f.qualificationType) {
+    where.push(`EXISTS (SELECT 1 FROM qualification fq WHERE fq.uscc = e.uscc AND fq.type_code = ${p(f.qualificationType)} AND ${statusAt('fq', at(), at())} = 'active')`)
+  }
+  if (f.brandStatus) where.push(`(${brandStatusAt('e', at(), at())}) = ${p(f.brandStatus)}`)
+  if (f.q) where.push(`e.name_grams @> ${p(queryGrams(f.q))}::text[] AND lower(e.name) LIKE ${p(`%${likeEscape(f.q.toLowerCase())}%`)}`)
+  if (afterUscc) where.push(`e.uscc > ${p(afterUscc)}`)
+  const limit = p(f.limit + 1)
+  const rows = await db.query<{ uscc: string }>(
+    `SELECT e.uscc FROM enterprise e ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.uscc LIMIT ${limit}`,
+    params,
+  )
+  return rows.map((r) => r.uscc)
+}
+
+export async function lockEnterprise(tx: Tx, uscc: string): Promise<{ county_code: string } | null> {
+  const rows = await tx.$queryRawUnsafe<{ county_code: string }[]>('SELECT county_code FROM enterprise WHERE uscc = $1 FOR UPDATE', uscc)
+  return rows[0] ?? null
+}
+
+export async function rowsOf(tx: Tx, usccs: string[]): Promise<Map<string, EnterpriseRow>> {
+  const rows = await tx.$queryRawUnsafe<EnterpriseRow[]>(
+    `SELECT e.uscc, e.name, e.county_code, e.industry_code, e.address, e.legal_representative, e.contact_name,
+            e.contact_phone, e.contact_email, e.cultivation_stage::text, e.business_status::text,
+            coalesce((SELECT json_agg(json_build_object('list', l.list, 'year', l.year) ORDER BY l.year, l.list)
+                      FROM cultivation_listing l WHERE l.uscc = e.uscc), '[]'::json) AS cultivation_lists
+     FROM enterprise e WHERE e.uscc = ANY($1::text[]) ORDER BY e.uscc FOR UPDATE OF e`,
+    usccs,
+  )
+  return new Map(rows.map((r) => [r.uscc, r]))
+}
+
+/**
+ * Inserts or updates whole rows in one statement; rows identical to what is stored are left
+ * alone. Returns the USCCs written, each marked as inserted or not.
+ */
+export async function upsertRows(tx: Tx, rows: EnterpriseRow[], mode: 'create' | 'upsert'): Promise<Map<string, 'created' | 'updated'>> {
+  if (rows.length === 0) return new Map()
+  const onConflict = mode === 'create' ? 'ON CONFLICT (uscc) DO NOTHING' : UPSERT_ON_CONFLICT
+  const written = await tx.$queryRawUnsafe<{ uscc: string; inserted: boolean }[]>(
+    `INSERT INTO enterprise AS e (uscc, name, county_code, industry_code, address, legal_representative, contact_name,
+                                  contact_phone, contact_email, cultivation_stage, business_status)
+     SELECT r.uscc, r.name, r.county_code, r.industry_code, r.address, r.legal_representative, r.contact_name,
+            r.contact_phone, r.contact_email, r.cultivation_stage::"CultivationStage", r.business_status::"BusinessStatus"
+     FROM jsonb_to_recordset($1::jsonb) AS r(uscc text, name text, county_code text, industry_code text, address text,
+          legal_representative text, contact_name text, contact_phone text, contact_email text, cultivation_stage text,
+          business_status text)
+     ${onConflict}
+     RETURNING e.uscc, (xmax = 0) AS inserted`,
+    JSON.stringify(rows),
+  )
+  return new Map(written.map((w) => [w.uscc, w.inserted ? 'created' : 'updated']))
+}
+
+// Updates only rows whose stored values differ, so an identical upsert leaves no trace.
+const UPSERT_ON_CONFLICT = `ON CONFLICT (uscc) DO UPDATE SET
+       name = excluded.name, county_code = excluded.county_code, industry_code = excluded.industry_code,
+       address = excluded.address, legal_representative = excluded.legal_representative,
+       contact_name = excluded.contact_name, contact_phone = excluded.contact_phone, contact_email = excluded.contact_email,
+       cultivation_stage = excluded.cultivation_stage, business_status = excluded.business_status,
+       version = e.version + 1, updated_at = now()
+     WHERE (e.name, e.county_code, e.industry_code, e.address, e.legal_representative, e.contact_name, e.contact_phone,
+            e.contact_email, e.cultivation_stage, e.business_status)
+       IS DISTINCT FROM
+           (excluded.name, excluded.county_code, excluded.industry_code, excluded.address, excluded.legal_representative,
+            excluded.contact_name, excluded.contact_phone, excluded.contact_email, excluded.cultivation_stage, excluded.business_status)`
+
+/** Replaces the cultivation lists of the given enterprises; returns those whose lists changed. */
+export async function replaceCultivationLists(tx: Tx, rows: EnterpriseRow[], before: Map<string, EnterpriseRow>): Promise<Set<string>> {
+  const key = (lists: { list: string; year: number }[]) =>
+    JSON.stringify([...lists].sort((a, b) => a.year - b.year || a.list.localeCompare(b.list)).map((l) => [l.list, l.year]))
+  const changed = rows.filter((r) => key(r.cultivation_lists) !== key(before.get(r.uscc)?.cultivation_lists ?? []))
+  if (changed.length === 0) return new Set()
+  const usccs = changed.map((r) => r.uscc)
+  await tx.$executeRawUnsafe('DELETE FROM cultivation_listing WHERE uscc = ANY($1::text[])', usccs)
+  const entries = changed.flatMap((r) => r.cultivation_lists.map((l) => ({ uscc: r.uscc, list: l.list, year: l.year })))
+  if (entries.length > 0) {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO cultivation_listing (uscc, list, year)
+       SELECT DISTINCT x.uscc, x.list, x.year FROM jsonb_to_recordset($1::jsonb) AS x(uscc text, list text, year int)`,
+      JSON.stringify(entries),
+    )
+  }
+  return new Set(usccs)
+}
+
+/** A change of cultivation lists alone is still a change of the enterprise. */
+export async function touchEnterprises(tx: Tx, usccs: string[]): Promise<void> {
+  if (usccs.length === 0) return
+  await tx.$executeRawUnsafe('UPDATE enterprise SET version = version + 1, updated_at = now() WHERE uscc = ANY($1::text[])', usccs)
+}

@@ -1,0 +1,250 @@
+// Enterprise rules: USCC check, county existence and boundaries, create/patch/batch upsert,
+// all writes audited in the same transaction. Reads return the SQL-built document as text.
+import type { Database, Tx } from '../../db/client.ts'
+import { assertCountyAccess } from '../../lib/actor.ts'
+import { assertIfMatch, decodeCursor, encodeCursor, etagOf } from '../../lib/http.ts'
+import { AppError, problemBody, problems, type FieldError } from '../../lib/problems.ts'
+import { checkUscc } from '../../lib/uscc.ts'
+import { validator } from '../../lib/validate.ts'
+import { appendAudit, type Actor } from '../audit/audit.repository.ts'
+import * as repo from './enterprises.repository.ts'
+import { CreateEnterprise, type CreateEnterpriseInput, type ListEnterprisesFilter, type PatchEnterpriseInput } from './enterprises.schemas.ts'
+
+export type Outcome = 'created' | 'updated' | 'unchanged'
+
+export interface EnterpriseDoc {
+  doc: string
+  etag: string
+}
+
+const withEtag = (doc: string): EnterpriseDoc => ({ doc, etag: etagOf(doc) })
+
+function normaliseUscc(raw: string, pointer = '/uscc', where: FieldError['in'] = 'body'): string {
+  const result = checkUscc(raw)
+  if (!result.valid) throw problems.field(where, pointer, `is not a valid 统一社会信用代码: ${result.message}`, result.expected ? { expected: result.expected } : {})
+  return result.uscc
+}
+
+/** Reads a USCC from a path: malformed ones can never exist, so they are a plain 404 rather than a 400. */
+export function usccFromPath(raw: string): string {
+  const result = checkUscc(raw)
+  if (!result.valid) throw problems.notFound('enterprise', raw)
+  return result.uscc
+}
+
+function rowFrom(input: Partial<CreateEnterpriseInput>, uscc: string, base?: repo.EnterpriseRow): repo.EnterpriseRow {
+  const pick = <K extends keyof CreateEnterpriseInput, V>(key: K, fallback: V) =>
+    key in input ? ((input[key] ?? null) as unknown as V) : fallback
+  return {
+    uscc,
+    name: input.name ?? base?.name ?? '',
+    county_code: input.countyCode ?? base?.county_code ?? '',
+    industry_code: pick('industryCode', base?.industry_code ?? null),
+    address: pick('address', base?.address ?? null),
+    legal_representative: pick('legalRepresentative', base?.legal_representative ?? null),
+    contact_name: 'contact' in input ? (input.contact?.name ?? null) : (base?.contact_name ?? null),
+    contact_phone: 'contact' in input ? (input.contact?.phone ?? null) : (base?.contact_phone ?? null),
+    contact_email: 'contact' in input ? (input.contact?.email ?? null) : (base?.contact_email ?? null),
+    cultivation_stage: pick('cultivationStage', base?.cultivation_stage ?? null),
+    business_status: input.businessStatus ?? base?.business_status ?? 'operating',
+    cultivation_lists: 'cultivationLists' in input ? (input.cultivationLists ?? []) : (base?.cultivation_lists ?? []),
+  }
+}
+
+/** JSON Merge Patch onto a stored row: null removes, `contact` merges field by field. */
+function mergePatch(base: repo.EnterpriseRow, patch: PatchEnterpriseInput): repo.EnterpriseRow {
+  const row = rowFrom({ ...patch, contact: undefined } as Partial<CreateEnterpriseInput>, base.uscc, base)
+  if ('contact' in patch) {
+    const c = patch.contact
+    row.contact_name = c === null ? null : c && 'name' in c ? (c.name ?? null) : base.contact_name
+    row.contact_phone = c === null ? null : c && 'phone' in c ? (c.phone ?? null) : base.contact_phone
+    row.contact_email = c === null ? null : c && 'email' in c ? (c.email ?? null) : base.contact_email
+  }
+  if ('cultivationLists' in patch && patch.cultivationLists === null) row.cultivation_lists = []
+  return row
+}
+
+/** Top-level fields that differ between two documents, for the audit log. */
+function changes(before: Record<string, unknown> | null, after: Record<string, unknown>) {
+  if (!before) return { before: null, after }
+  const b: Record<string, unknown> = {}
+  const a: Record<string, unknown> = {}
+  for (const key of Object.keys(after)) {
+    if (key === 'version' || key === 'updatedAt') continue
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      b[key] = before[key]
+      a[key] = after[key]
+    }
+  }
+  return { before: b, after: a }
+}
+
+const checkCreateItem = validator<CreateEnterpriseInput>(CreateEnterprise)
+
+export function createEnterpriseService(db: Database) {
+  let counties: Promise<Map<string, { retired: boolean; successor: string | null }>> | undefined
+  // Counties change only by migration; one read per process is enough.
+  const countyTable = () =>
+    (counties ??= db
+      .query<{ code: string; retired: boolean; successor_code: string | null }>(
+        'SELECT code, valid_until IS NOT NULL AND valid_until < current_date AS retired, successor_code FROM county',
+      )
+      .then((rows) => new Map(rows.map((r) => [r.code, { retired: r.retired, successor: r.successor_code }])))
+      .catch((error) => {
+        counties = undefined
+        throw error
+      }))
+
+  async function assertCounty(code: string, pointer = '/countyCode') {
+    const county = (await countyTable()).get(code)
+    if (!county) throw problems.field('body', pointer, `unknown county code "${code}" (see GET /v1/counties)`)
+    if (county.retired) {
+      throw problems.field('body', pointer, `county code ${code} is retired${county.successor ? `; use ${county.successor}` : ''}`)
+    }
+  }
+
+  /** Writes rows in the caller's transaction and audits every change; returns each row's outcome. */
+  async function writeRows(tx: Tx, actor: Actor, rows: repo.EnterpriseRow[], before: Map<string, repo.EnterpriseRow>, mode: 'create' | 'upsert') {
+    const now = new Date()
+    const q = repo.inTx(tx)
+    const beforeDocs = await repo.documentsOf(q, [...before.keys()], now)
+    const written = await repo.upsertRows(tx, rows, mode)
+    if (mode === 'create') {
+      const existing = rows.find((r) => !written.has(r.uscc))
+      if (existing) throw new AppError('enterprise_exists', `enterprise ${existing.uscc} is already registered; change it with PATCH /v1/enterprises/${existing.uscc}`)
+    }
+    const listsChanged = await repo.replaceCultivationLists(tx, rows, before)
+    await repo.touchEnterprises(tx, [...listsChanged].filter((u) => !written.has(u)))
+    const outcomes = new Map<string, Outcome>(rows.map((r) => [r.uscc, written.get(r.uscc) ?? (listsChanged.has(r.uscc) ? 'updated' : 'unchanged')]))
+    const changed = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) !== 'unchanged')
+    const afterDocs = await repo.documentsOf(q, rows.map((r) => r.uscc), now)
+    await appendAudit(
+      tx,
+      actor,
+      changed.map((uscc) => {
+        const prior = beforeDocs.get(uscc)
+        const diff = changes(prior ? JSON.parse(prior) : null, JSON.parse(afterDocs.get(uscc)!))
+        return { operation: outcomes.get(uscc) === 'created' ? 'enterprise.create' : 'enterprise.update', entityType: 'enterprise', entityId: uscc, ...diff }
+      }),
+    )
+    return { outcomes, docs: afterDocs }
+  }
+
+  return {
+    async get(rawUscc: string, asOf?: string): Promise<EnterpriseDoc> {
+      const uscc = usccFromPath(rawUscc)
+      const doc = await repo.documentOf(db, uscc, asOf ? new Date(asOf) : new Date())
+      if (!doc) throw problems.notFound('enterprise', uscc)
+      return withEtag(doc)
+    },
+
+    async list(filter: ListEnterprisesFilter) {
+      const [after] = (decodeCursor(filter.cursor, ['string']) ?? []) as [string?]
+      const asOf = new Date()
+      const usccs = await repo.listPage(db, filter, after, asOf)
+      const page = usccs.slice(0, filter.limit)
+      const docs = await repo.documentsOf(db, page, asOf)
+      return {
+        items: page.map((u) => docs.get(u)).filter((d): d is string => d !== undefined),
+        nextCursor: usccs.length > filter.limit ? encodeCursor([page[page.length - 1]]) : null,
+      }
+    },
+
+    async create(actor: Actor, input: CreateEnterpriseInput): Promise<EnterpriseDoc> {
+      const uscc = normaliseUscc(input.uscc)
+      await assertCounty(input.countyCode)
+      assertCountyAccess(actor, input.countyCode, 'register')
+      const row = rowFrom(input, uscc)
+      return db.prisma.$transaction(async (tx) => {
+        const { docs } = await writeRows(tx, actor, [row], new Map(), 'create')
+        return withEtag(docs.get(uscc)!)
+      })
+    },
+
+    async patch(actor: Actor, rawUscc: string, patch: PatchEnterpriseInput, ifMatch: string | undefined): Promise<EnterpriseDoc> {
+      const uscc = usccFromPath(rawUscc)
+      if (patch.countyCode !== undefined) await assertCounty(patch.countyCode)
+      return db.prisma.$transaction(async (tx) => {
+        const before = await repo.rowsOf(tx, [uscc])
+        const current = before.get(uscc)
+        if (!current) throw problems.notFound('enterprise', uscc)
+        const currentDoc = (await repo.documentOf(repo.inTx(tx), uscc, new Date()))!
+        assertIfMatch(ifMatch, etagOf(currentDoc))
+        assertCountyAccess(actor, current.county_code)
+        const row = mergePatch(current, patch)
+        if (row.county_code !== current.county_code) assertCountyAccess(actor, row.county_code, 'move enterprises into')
+        const { docs } = await writeRows(tx, actor, [row], before, 'upsert')
+        return withEtag(docs.get(uscc)!)
+      })
+    },
+
+    /** Upserts up to 1000 enterprises by USCC. Atomic: all or nothing; otherwise each item stands alone. */
+    async batch(actor: Actor, items: unknown[], atomic: boolean, requestId: string) {
+      type Result = { index: number; uscc: string | null; status: number; outcome: Outcome | 'rejected'; problem?: unknown }
+      const results: Result[] = []
+      const accepted: { index: number; uscc: string; input: CreateEnterpriseInput }[] = []
+      const seen = new Map<string, number>()
+      const reject = (index: number, uscc: string | null, error: AppError) =>
+        results.push({ index, uscc, status: error.status, outcome: 'rejected', problem: problemBody(error.code, error.message, requestId, error.extra) })
+
+      for (const [index, item] of items.entries()) {
+        const checked = checkCreateItem(item, `/items/${index}`)
+        if (!checked.ok) {
+          reject(index, null, problems.validation(checked.errors))
+          continue
+        }
+        try {
+          const uscc = normaliseUscc(checked.value.uscc, `/items/${index}/uscc`)
+          await assertCounty(checked.value.countyCode, `/items/${index}/countyCode`)
+          assertCountyAccess(actor, checked.value.countyCode, 'register')
+          if (seen.has(uscc)) throw problems.field('body', `/items/${index}/uscc`, `duplicates item ${seen.get(uscc)} of this batch`)
+          seen.set(uscc, index)
+          accepted.push({ index, uscc, input: checked.value })
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error
+          reject(index, typeof (item as { uscc?: unknown }).uscc === 'string' ? (item as { uscc: string }).uscc : null, error)
+        }
+      }
+      if (atomic && results.length > 0) {
+        throw new AppError('batch_rejected', `${results.length} of ${items.length} items were rejected; nothing was written`, {
+          items: results.sort((a, b) => a.index - b.index),
+        })
+      }
+
+      const write = async (tx: Tx, group: typeof accepted) => {
+        const before = await repo.rowsOf(tx, group.map((a) => a.uscc))
+        for (const a of group) {
+          const existing = before.get(a.uscc)
+          // A county system may not take over another county's enterprise by upserting it.
+          if (existing) assertCountyAccess(actor, existing.county_code)
+        }
+        const rows = group.map((a) => rowFrom(a.input, a.uscc, before.get(a.uscc)))
+        return (await writeRows(tx, actor, rows, before, 'upsert')).outcomes
+      }
+      const record = (a: (typeof accepted)[number], outcome: Outcome) =>
+        results.push({ index: a.index, uscc: a.uscc, status: outcome === 'created' ? 201 : 200, outcome })
+
+      if (accepted.length > 0) {
+        try {
+          const outcomes = await db.prisma.$transaction((tx) => write(tx, accepted), { timeout: 60_000 })
+          for (const a of accepted) record(a, outcomes.get(a.uscc)!)
+        } catch (error) {
+          if (atomic) throw error
+          // One item spoiled the set: give each item its own transaction and result.
+          for (const a of accepted) {
+            try {
+              const outcomes = await db.prisma.$transaction((tx) => write(tx, [a]))
+              record(a, outcomes.get(a.uscc)!)
+            } catch (itemError) {
+              if (!(itemError instanceof AppError)) throw itemError
+              reject(a.index, a.uscc, itemError)
+            }
+          }
+        }
+      }
+      results.sort((a, b) => a.index - b.index)
+      const count = (o: Result['outcome']) => results.filter((r) => r.outcome === o).length
+      return { atomic, created: count('created'), updated: count('updated'), unchanged: count('unchanged'), rejected: count('rejected'), items: results }
+    },
+  }
+}
