@@ -86,6 +86,23 @@ export async function build(t: TapLike, env: Record<string, string> = {}): Promi
   return app
 }
 
+/**
+ * Like build(), but first lets the test register its own routes (e.g. one that needs a scope,
+ * or one that throws), since routes cannot be added once the app is ready.
+ */
+export async function buildWithRoutes(
+  t: TapLike,
+  register: (app: FastifyInstance) => void | Promise<void>,
+  env: Record<string, string> = {},
+): Promise<FastifyInstance> {
+  const db = await testDatabase(t)
+  const app = await buildApp(await testConfig(env), { db })
+  t.teardown(() => app.close())
+  await register(app)
+  await app.ready()
+  return app
+}
+
 const ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY'
 /** A fresh valid USCC, so tests never collide on shared data. */
 export function newUscc(region = '371402'): string {
