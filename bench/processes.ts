@@ -1,0 +1,164 @@
+// The three servers under load, each its own node process on this machine: the registry and
+// the baselines (A) and (B). Spawned without a shell so the pid we sample is node's own.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+
+export const ROOT = new URL('..', import.meta.url).pathname
+export const ISSUER = 'urn:haopin-registry:bench'
+export const AUDIENCE = 'haopin-registry-bench'
+export const BENCH_SCOPES = 'registry:read registry:write qualifications:write revocation:decide admin'
+
+export interface Server {
+  name: string
+  pid: number
+  port: number
+  url: string
+  child: ChildProcess
+  logFile: string
+  stop(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+export interface BenchKeys {
+  jwks: string
+  signingKey: string
+  token(sub: string): Promise<string>
+}
+
+/** A token key set the registry is told to trust, and a statement signing key, fresh per run. */
+export async function benchKeys(): Promise<BenchKeys> {
+  const auth = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+  const kid = `bench-${Date.now().toString(36)}`
+  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(auth.publicKey)), kid, alg: 'EdDSA', use: 'sig' }] })
+  const signing = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+  const signingKey = JSON.stringify({ ...(await exportJWK(signing.privateKey)), kid: `bench-statements-${Date.now().toString(36)}`, alg: 'EdDSA', use: 'sig' })
+  return {
+    jwks,
+    signingKey,
+    token: (sub) =>
+      new SignJWT({ scope: BENCH_SCOPES })
+        .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' })
+        .setSubject(sub)
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime('6h')
+        .sign(auth.privateKey),
+  }
+}
+
+export interface StartOptions {
+  name: string
+  script: string
+  env: Record<string, string>
+  /** Path answering 200 once the server is ready. */
+  readyPath: string
+  logDir: string
+  nodeArgs?: string[]
+}
+
+export async function startServer(opts: StartOptions): Promise<Server> {
+  const port = await freePort()
+  mkdirSync(opts.logDir, { recursive: true })
+  const logFile = join(opts.logDir, `${opts.name}.log`)
+  const log = createWriteStream(logFile)
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.script], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...opts.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.stdout!.pipe(log)
+  child.stderr!.pipe(log)
+  let exited: number | null | undefined
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exited = code
+      resolve()
+    }),
+  )
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 90_000
+  for (;;) {
+    if (exited !== undefined) throw new Error(`${opts.name} exited with code ${exited} before it was ready; see ${logFile}:\n${tail(logFile)}`)
+    try {
+      const res = await fetch(url + opts.readyPath)
+      if (res.ok) break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`${opts.name} was not ready within 90 s; see ${logFile}`)
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return {
+    name: opts.name,
+    pid: child.pid!,
+    port,
+    url,
+    child,
+    logFile,
+    async stop() {
+      if (exited !== undefined) return
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+      await exitPromise
+      clearTimeout(timer)
+    },
+  }
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n')
+  } catch {
+    return ''
+  }
+}
+
+/** Resident memory of a process from /proc, in MB: current (VmRSS) and high-water mark (VmHWM). */
+export function memoryOf(pid: number): { rssMb: number; hwmMb: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN)
+    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 }
+  } catch {
+    return null
+  }
+}
+
+/** Samples a process's RSS while a target runs; the peak is the larger of the samples and VmHWM deltas. */
+export class RssSampler {
+  private timer: NodeJS.Timeout | undefined
+  private peak = 0
+  constructor(private readonly pid: number, private readonly everyMs = 100) {}
+  start() {
+    this.peak = 0
+    this.sample()
+    this.timer = setInterval(() => this.sample(), this.everyMs)
+    this.timer.unref()
+  }
+  private sample() {
+    const m = memoryOf(this.pid)
+    if (m && m.rssMb > this.peak) this.peak = m.rssMb
+  }
+  stop(): number {
+    if (this.timer) clearInterval(this.timer)
+    this.sample()
+    return this.peak
+  }
+}

@@ -1,0 +1,172 @@
+// Turns measured rows into ratios to baseline (B), goal verdicts, a console table and the
+// Markdown / JSON written under bench/results/.
+import type { LoadResult, Tool } from './load.ts'
+import type { ProfileSummary } from './profile.ts'
+
+export type TargetId = 'A' | 'B' | 'get' | 'verify' | 'search' | 'list' | 'writes'
+
+export interface Row {
+  id: TargetId
+  label: string
+  server: 'A' | 'B' | 'registry'
+  /** 'ok', or why there is no figure: 'missing (404)', 'probe failed (500)', 'skipped'. */
+  state: string
+  tool: Tool
+  result?: LoadResult
+  /** Peak VmRSS of the server process sampled during this target, MB. */
+  rssMb?: number
+  /** Per round, when run more than once (the row's result is the median). */
+  rounds?: LoadResult[]
+  ratioRps?: number
+  ratioP99?: number
+  notes?: string[]
+}
+
+export interface Goal {
+  target: TargetId
+  what: string
+  met: boolean | null
+  detail: string
+}
+
+const READ_GOALS: Partial<Record<TargetId, { rps: number; p99: number }>> = {
+  get: { rps: 0.9, p99: 1.5 },
+  verify: { rps: 0.8, p99: 2 },
+  search: { rps: 0.5, p99: 3 },
+  list: { rps: 0.5, p99: 3 },
+}
+export const WRITES_PER_S_GOAL = 1000
+export const RSS_GOAL_MB = 300
+
+export function addRatios(rows: Row[]): void {
+  const b = rows.find((r) => r.id === 'B')?.result
+  for (const row of rows) {
+    if (!row.result || !b || row.server !== 'registry') continue
+    row.ratioRps = row.result.rps / b.rps
+    row.ratioP99 = row.result.p99Ms / b.p99Ms
+  }
+}
+
+export function evaluateGoals(rows: Row[], registryPeakRssMb: number | null, auditOk: boolean | null): Goal[] {
+  const goals: Goal[] = []
+  for (const row of rows) {
+    const g = READ_GOALS[row.id]
+    if (!g) continue
+    if (row.ratioRps === undefined || row.ratioP99 === undefined) {
+      goals.push({ target: row.id, what: `${row.label}: ≥ ${g.rps} × (B) req/s, p99 ≤ ${g.p99} × (B)`, met: null, detail: row.state })
+      continue
+    }
+    const met = row.ratioRps >= g.rps && row.ratioP99 <= g.p99
+    goals.push({
+      target: row.id,
+      what: `${row.label}: ≥ ${g.rps} × (B) req/s, p99 ≤ ${g.p99} × (B)`,
+      met,
+      detail: `${row.ratioRps.toFixed(2)} × req/s, ${row.ratioP99.toFixed(2)} × p99`,
+    })
+  }
+  const w = rows.find((r) => r.id === 'writes')
+  if (w) {
+    const rate = w.result ? (w.result.requests - w.result.non2xx - w.result.socketErrors) / w.result.durationS : undefined
+    goals.push({
+      target: 'writes',
+      what: `write mix: ≥ ${WRITES_PER_S_GOAL} successful writes/s, every write audited`,
+      met: rate === undefined ? null : rate >= WRITES_PER_S_GOAL && auditOk === true,
+      detail: rate === undefined ? w.state : `${Math.round(rate)} writes/s; audit ${auditOk === true ? 'complete' : auditOk === false ? 'INCOMPLETE' : 'not checked'}`,
+    })
+  }
+  goals.push({
+    target: 'get',
+    what: `registry peak RSS ≤ ${RSS_GOAL_MB} MB during the runs`,
+    met: registryPeakRssMb === null ? null : registryPeakRssMb <= RSS_GOAL_MB,
+    detail: registryPeakRssMb === null ? 'not measured' : `${Math.round(registryPeakRssMb)} MB`,
+  })
+  return goals
+}
+
+const fmt = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? '' : n.toFixed(digits))
+const ratio = (n: number | undefined) => (n === undefined ? '' : `${n.toFixed(2)}×`)
+
+function cells(row: Row): string[] {
+  const r = row.result
+  if (!r) return [row.label, row.tool, row.state, '', '', '', '', '', '']
+  return [
+    row.label,
+    row.tool,
+    fmt(r.rps),
+    fmt(r.p50Ms, 2),
+    fmt(r.p99Ms, 2),
+    String(r.non2xx + r.socketErrors),
+    fmt(row.rssMb),
+    ratio(row.ratioRps),
+    ratio(row.ratioP99),
+  ]
+}
+
+const HEADER = ['target', 'tool', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', 'req/s ÷ B', 'p99 ÷ B']
+
+export function consoleTable(rows: Row[]): string {
+  const table = [HEADER, ...rows.map(cells)]
+  const widths = HEADER.map((_, i) => Math.max(...table.map((r) => [...r[i]!].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? 2 : 1), 0))))
+  const pad = (s: string, w: number, right: boolean) => {
+    const len = [...s].reduce((n, ch) => n + (ch.charCodeAt(0) > 0x2e80 ? 2 : 1), 0)
+    return right ? ' '.repeat(w - len) + s : s + ' '.repeat(w - len)
+  }
+  return table.map((r) => r.map((c, i) => pad(c, widths[i]!, i >= 2)).join('  ')).join('\n')
+}
+
+export interface Report {
+  kind: 'full' | 'smoke'
+  date: string
+  command: string
+  commit: { sha: string; dirty: boolean; note?: string }
+  machine: Record<string, unknown>
+  options: Record<string, unknown>
+  dataset: Record<string, unknown>
+  tool: Tool
+  rows: Row[]
+  registryPeakRssMb: number | null
+  registryHwmMb: number | null
+  writeAudit: Record<string, unknown> | null
+  goals: Goal[]
+  consistency: { ok: boolean; problems: string[] }
+  profiles?: Record<string, ProfileSummary>
+}
+
+export function markdown(rep: Report): string {
+  const lines: string[] = []
+  lines.push(`# Benchmark ${rep.kind === 'smoke' ? '(smoke) ' : ''}${rep.date}`, '')
+  lines.push(`- Command: \`${rep.command}\``)
+  lines.push(`- Commit: \`${rep.commit.sha}\`${rep.commit.dirty ? ' (working tree had uncommitted changes' + (rep.commit.note ? `: ${rep.commit.note}` : '') + ')' : ''}`)
+  const m = rep.machine
+  lines.push(`- Machine: ${m.cpuModel}, ${m.cpus} cores, ${m.memoryGb} GB, ${m.os}; Node ${m.node}; ${m.postgres}`)
+  lines.push(`- Load average before / after: ${m.loadBefore} / ${m.loadAfter}`)
+  const d = rep.dataset
+  lines.push(
+    `- Dataset: ${d.enterprises} enterprises, ${d.qualifications} qualifications, ${d.events} history events, ${d.listed} listed; ${d.sizeMb} MB; ` +
+      (d.reused ? `reused (loaded in ${fmt(d.loadSeconds as number, 1)} s)` : `loaded in ${fmt(d.loadSeconds as number, 1)} s`),
+  )
+  const o = rep.options
+  lines.push(`- Load: ${rep.tool}, ${o.connections} connections, ${o.durationS} s per target after ${o.warmupS} s warm-up, ${o.rounds} round(s) (median)`)
+  lines.push('')
+  lines.push(`| ${HEADER.join(' | ')} |`, `|${HEADER.map((_, i) => (i >= 2 ? '---:' : '---')).join('|')}|`)
+  for (const row of rep.rows) lines.push(`| ${cells(row).join(' | ')} |`)
+  lines.push('')
+  lines.push(`Registry peak RSS: ${fmt(rep.registryPeakRssMb ?? undefined)} MB sampled during its runs (VmHWM over the process life: ${fmt(rep.registryHwmMb ?? undefined)} MB).`)
+  const w = rep.rows.find((r) => r.id === 'writes')
+  if (w?.result?.statuses) lines.push(`Write mix statuses: ${JSON.stringify(w.result.statuses)}.`)
+  if (rep.writeAudit) lines.push(`Write audit check: ${JSON.stringify(rep.writeAudit)}.`)
+  lines.push('', '## Goals', '', '| goal | met | measured |', '|---|---|---|')
+  for (const g of rep.goals) lines.push(`| ${g.what} | ${g.met === null ? 'n/a' : g.met ? 'yes' : '**no**'} | ${g.detail} |`)
+  lines.push('', `Consistency: ${rep.consistency.ok ? 'ok' : 'FAILED'}${rep.consistency.problems.map((p) => `\n- ${p}`).join('')}`)
+  if (rep.profiles) {
+    lines.push('', '## CPU profiles of the registry (one per target, separate profiled pass)')
+    for (const [target, p] of Object.entries(rep.profiles)) {
+      lines.push('', `### ${target}`, '', `Main thread idle ${(p.idleShare * 100).toFixed(0)}% of ${p.wallMs} ms. Busy time by component:`, '')
+      lines.push('| component | % of busy | ms |', '|---|---:|---:|')
+      for (const c of p.components) lines.push(`| ${c.name} | ${c.sharePct} | ${c.ms} |`)
+      lines.push('', 'Top functions by self time:', '', '| function | where | % of busy |', '|---|---|---:|')
+      for (const f of p.functions) lines.push(`| ${f.name.replace(/\|/g, '\\|')} | ${f.where} | ${f.sharePct} |`)
+    }
+  }
+  return lines.join('\n') + '\n'
+}

@@ -1,0 +1,390 @@
+// npm run bench [-- --smoke] [--enterprises N] [--reload] [--duration S] [--warmup S] [--connections C]
+//   [--rounds R] [--tool wrk|autocannon] [--only get,verify,search,list,writes] [--profile]
+//   [--database-url URL] [--allow-missing] [--out DIR]
+// Loads the registry and two baselines, (A) a bare Fastify constant and (B) Fastify + pg select by
+// USCC, with the same tool, concurrency and duration, and reports every registry figure as a ratio
+// to (B) from the same run. See docs/performance.md.
+import { execSync } from 'node:child_process'
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { nextWriteSerial, prepareDataset, sampleSuspendable, sampleUsccs, withClient } from './dataset.ts'
+import { detectTool, runLoad, writeMix, type LoadOptions, type LoadResult, type ReadSpec, type Tool, type WriteSpec } from './load.ts'
+import { AUDIENCE, benchKeys, ISSUER, memoryOf, ROOT, RssSampler, startServer, type BenchKeys, type Server } from './processes.ts'
+import { summariseProfile, type ProfileSummary } from './profile.ts'
+import { addRatios, consoleTable, evaluateGoals, markdown, type Report, type Row, type TargetId } from './report.ts'
+import { COUNTIES, SEARCH_QUERIES } from './words.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    enterprises: { type: 'string' },
+    reload: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    rounds: { type: 'string' },
+    tool: { type: 'string' },
+    only: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    'database-url': { type: 'string' },
+    'allow-missing': { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+})
+
+const smoke = args.smoke!
+const num = (v: string | undefined, fallback: number, name: string) => {
+  if (v === undefined) return fallback
+  const n = Number(v.replace(/_/g, ''))
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number (got "${v}")`)
+  return n
+}
+const options = {
+  enterprises: Math.round(num(args.enterprises, smoke ? 2_000 : 100_000, 'enterprises')),
+  durationS: num(args.duration, smoke ? 2 : 10, 'duration'),
+  warmupS: num(args.warmup, smoke ? 1 : 3, 'warmup'),
+  connections: Math.round(num(args.connections, 50, 'connections')),
+  rounds: Math.round(num(args.rounds, 1, 'rounds')),
+}
+const databaseUrl =
+  args['database-url'] ?? process.env.BENCH_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/${smoke ? 'haopin_bench_smoke' : 'haopin_bench'}`
+const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'writes']
+const selected = new Set<TargetId>(args.only ? (args.only.split(',').map((s) => s.trim()) as TargetId[]) : ALL_REGISTRY)
+for (const t of selected) if (!ALL_REGISTRY.includes(t)) throw new Error(`--only: unknown target "${t}" (known: ${ALL_REGISTRY.join(', ')})`)
+
+const workDir = join(ROOT, 'bench/.work')
+const runTag = Date.now().toString(36).toUpperCase()
+const log = (line: string) => console.log(line)
+
+interface Target {
+  id: TargetId
+  label: string
+  server: 'A' | 'B' | 'registry'
+  spec: (phase: string) => Promise<ReadSpec | WriteSpec>
+}
+
+async function main(): Promise<number> {
+  const started = performance.now()
+  const tool: Tool = detectTool(args.tool)
+  const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' ')
+  log(`bench ${smoke ? '(smoke) ' : ''}— ${options.enterprises} enterprises, ${tool}, -c${options.connections}, ${options.durationS} s per target`)
+  mkdirSync(workDir, { recursive: true })
+
+  const dataset = await prepareDataset(databaseUrl, options.enterprises, { reload: args.reload!, log })
+  log(`dataset: ${dataset.enterprises} enterprises, ${dataset.qualifications} qualifications, ${dataset.events} events, ${dataset.listed} listed, ${dataset.sizeMb} MB`)
+  const usccs = await sampleUsccs(databaseUrl, 20_000)
+  const keys = await benchKeys()
+  const readToken = await keys.token(`bench-reader-${runTag}`)
+
+  const logDir = join(workDir, 'logs')
+  const registryEnv = registryEnvironment(keys)
+  log('starting the registry and baselines (A) and (B) ...')
+  const [serverA, serverB, registry] = await Promise.all([
+    startServer({ name: 'baseline-a', script: 'bench/baselines/constant.ts', env: {}, readyPath: '/healthz', logDir }),
+    startServer({ name: 'baseline-b', script: 'bench/baselines/pg-select.ts', env: { DATABASE_URL: databaseUrl, DB_POOL_MAX: registryEnv.DB_POOL_MAX! }, readyPath: '/healthz', logDir }),
+    startServer({ name: 'registry', script: 'src/server.ts', env: registryEnv, readyPath: '/readyz', logDir }),
+  ])
+  const servers: Record<'A' | 'B' | 'registry', Server> = { A: serverA, B: serverB, registry }
+
+  const writeAudit: Record<string, unknown>[] = []
+  const targets = defineTargets(servers, usccs, readToken, keys)
+  const rows: Row[] = []
+  const problems: string[] = []
+  let registryPeak = 0
+  let registryHwm: number | null = null
+  try {
+    for (const target of targets) {
+      if (target.server === 'registry' && !selected.has(target.id)) continue
+      const row: Row = { id: target.id, label: target.label, server: target.server, state: 'ok', tool }
+      rows.push(row)
+      const probe = await probeTarget(target, servers[target.server].url)
+      if (probe !== 'ok') {
+        row.state = probe
+        log(`  ${target.label}: ${probe}`)
+        continue
+      }
+      const results: LoadResult[] = []
+      const peaks: number[] = []
+      for (let round = 1; round <= options.rounds; round++) {
+        const loadOpts: LoadOptions = { connections: options.connections, durationS: options.warmupS, workDir }
+        await runLoad(tool, await target.spec(`W${round}`), loadOpts)
+        const sampler = new RssSampler(servers[target.server].pid)
+        sampler.start()
+        const spec = await target.spec(`R${round}`)
+        const result = await runLoad(tool, spec, { ...loadOpts, durationS: options.durationS })
+        peaks.push(sampler.stop())
+        results.push(result)
+        if (spec.kind === 'write') writeAudit.push(await auditCheck(spec, result))
+        log(`  ${target.label}${options.rounds > 1 ? ` [round ${round}]` : ''}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, errors ${result.non2xx + result.socketErrors}`)
+        if (result.non2xx + result.socketErrors > 0 && spec.kind === 'read') log(`    sample of statuses: ${await sampleStatuses(spec)}`)
+      }
+      row.result = median(results)
+      if (results.length > 1) row.rounds = results
+      row.rssMb = Math.max(...peaks)
+      if (target.server === 'registry') registryPeak = Math.max(registryPeak, row.rssMb)
+    }
+    registryHwm = memoryOf(registry.pid)?.hwmMb ?? null
+  } finally {
+    await Promise.all(Object.values(servers).map((s) => s.stop()))
+  }
+
+  const profiles = args.profile ? await profilePass(targets, keys) : undefined
+
+  addRatios(rows)
+  const auditOk = writeAudit.length === 0 ? null : writeAudit.every((a) => a.ok === true)
+  const goals = evaluateGoals(rows, registryPeak || null, auditOk)
+
+  // Consistency: what CI asserts (the benchmark ran and its figures hang together), not speed.
+  for (const row of rows) {
+    const missing = row.state.startsWith('missing')
+    if (row.state !== 'ok') {
+      if (!(missing && args['allow-missing'])) problems.push(`${row.label}: ${row.state}`)
+      continue
+    }
+    const r = row.result!
+    if (r.requests === 0) problems.push(`${row.label}: no request completed`)
+    if (row.id !== 'writes' && r.non2xx + r.socketErrors > 0) problems.push(`${row.label}: ${r.non2xx} non-2xx responses and ${r.socketErrors} socket errors during a read run`)
+    if (row.server === 'registry' && (row.ratioRps === undefined || !Number.isFinite(row.ratioRps) || !Number.isFinite(row.ratioP99!))) problems.push(`${row.label}: no ratio to (B)`)
+    if (row.id === 'writes' && r.non2xx + r.socketErrors > 0) log(`  note: write mix had ${r.non2xx} non-2xx and ${r.socketErrors} socket errors: ${JSON.stringify(r.statuses)}`)
+  }
+  if (!rows.find((r) => r.id === 'B')?.result) problems.push('baseline (B) has no result: no ratio can be computed')
+  if (auditOk === false) problems.push(`write mix: not every successful write is in the audit log: ${JSON.stringify(writeAudit)}`)
+  if (rows.some((r) => r.server === 'registry' && r.result) && !registryPeak) problems.push('registry RSS was not measured')
+  const perEnterprise = dataset.qualifications / dataset.enterprises
+  if (perEnterprise < 2 || perEnterprise > 4) problems.push(`dataset: ${perEnterprise.toFixed(2)} qualifications per enterprise (expected about 3)`)
+
+  const date = new Date()
+  const report: Report = {
+    kind: smoke ? 'smoke' : 'full',
+    date: date.toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    commit: commitInfo(),
+    machine: { ...machineInfo(), postgres: await postgresVersion(), loadBefore, loadAfter: os.loadavg().map((l) => l.toFixed(2)).join(' ') },
+    options: { ...options, databaseUrl: databaseUrl.replace(/\/\/[^@]*@/, '//'), only: [...selected] },
+    dataset: dataset as unknown as Record<string, unknown>,
+    tool,
+    rows,
+    registryPeakRssMb: registryPeak || null,
+    registryHwmMb: registryHwm,
+    writeAudit: writeAudit.length ? { phases: writeAudit } : null,
+    goals,
+    consistency: { ok: problems.length === 0, problems },
+    ...(profiles ? { profiles } : {}),
+  }
+
+  console.log('\n' + consoleTable(rows) + '\n')
+  log(`registry peak RSS ${registryPeak ? Math.round(registryPeak) : '?'} MB (VmHWM ${registryHwm ? Math.round(registryHwm) : '?'} MB)`)
+  for (const g of goals) log(`${g.met === null ? '  n/a' : g.met ? '  met' : '  NOT MET'}  ${g.what} — ${g.detail}`)
+  const outDir = args.out ?? join(ROOT, smoke ? 'bench/.work/results' : 'bench/results')
+  mkdirSync(outDir, { recursive: true })
+  const base = `${date.toISOString().slice(0, 16).replace(/[:T]/g, '-')}-${smoke ? 'smoke' : `${options.enterprises}e`}-${report.commit.sha.slice(0, 7)}`
+  writeFileSync(join(outDir, `${base}.json`), JSON.stringify(report, null, 2) + '\n')
+  writeFileSync(join(outDir, `${base}.md`), markdown(report))
+  log(`\nresults: ${join(outDir, base)}.{json,md}`)
+  log(`consistency: ${problems.length === 0 ? 'ok' : `FAILED\n  - ${problems.join('\n  - ')}`}`)
+  log(`total time ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  return problems.length === 0 ? 0 : 1
+}
+
+function registryEnvironment(keys: BenchKeys): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    MIGRATE_ON_START: 'false',
+    DATA_DIR: join(workDir, 'registry-data'),
+    DB_POOL_MAX: process.env.BENCH_DB_POOL_MAX ?? '10',
+    AUTH_JWKS: keys.jwks,
+    AUTH_ISSUER: ISSUER,
+    AUTH_AUDIENCE: AUDIENCE,
+    SIGNING_KEY: keys.signingKey,
+    // Public endpoints are rate-limited per IP, and every benchmark request comes from 127.0.0.1.
+    PUBLIC_RATE_LIMIT_MAX: '1000000',
+    PUBLIC_RATE_LIMIT_WINDOW_MS: '60000',
+  }
+}
+
+function defineTargets(servers: Record<'A' | 'B' | 'registry', Server>, usccs: string[], token: string, keys: BenchKeys): Target[] {
+  const read = (id: TargetId, label: string, server: 'A' | 'B' | 'registry', paths: string[], auth: boolean): Target => ({
+    id,
+    label,
+    server,
+    spec: async () => ({ kind: 'read', name: id, baseUrl: servers[server].url, paths, token: auth ? token : undefined }),
+  })
+  return [
+    read('A', '(A) bare Fastify constant', 'A', ['/'], false),
+    read('B', '(B) Fastify + pg select by USCC', 'B', usccs.map((u) => `/enterprises/${u}`), false),
+    read('get', 'get enterprise by USCC', 'registry', usccs.map((u) => `/v1/enterprises/${u}`), true),
+    read('verify', 'public verification by USCC', 'registry', usccs.map((u) => `/v1/public/verify?uscc=${u}`), false),
+    read('search', 'name search, 2 characters, first page', 'registry', SEARCH_QUERIES.map((q) => `/v1/enterprises?q=${encodeURIComponent(q)}&limit=20`), true),
+    read('list', 'filtered list (county + listed), first page', 'registry', COUNTIES.map((c) => `/v1/enterprises?countyCode=${c.code}&brandStatus=listed&limit=20`), true),
+    {
+      id: 'writes',
+      label: 'write mix (create, grant, status change)',
+      server: 'registry',
+      spec: async (phase) => writeSpec(servers.registry.url, usccs, keys, phase),
+    },
+  ]
+}
+
+async function writeSpec(baseUrl: string, usccs: string[], keys: BenchKeys, phase: string): Promise<WriteSpec> {
+  const tag = `${runTag}${phase}`
+  return {
+    kind: 'write',
+    name: 'writes',
+    baseUrl,
+    token: await keys.token(`bench-writer-${tag}`),
+    usccs,
+    qualificationIds: await sampleSuspendable(databaseUrl, smoke ? 5_000 : 30_000),
+    serial: await nextWriteSerial(databaseUrl),
+    tag,
+  }
+}
+
+/** One request of each kind before loading: an endpoint that is not there yet is reported, not loaded. */
+async function probeTarget(target: Target, baseUrl: string): Promise<string> {
+  const spec = await target.spec('P')
+  const requests =
+    spec.kind === 'read'
+      ? [{ method: 'GET', path: spec.paths[0]!, body: undefined as string | undefined }]
+      : (() => {
+          const next = writeMix(spec)
+          return [next(), next(), next()]
+        })()
+  const token = spec.token
+  const statuses: number[] = []
+  for (const r of requests) {
+    try {
+      const res = await fetch(baseUrl + r.path, {
+        method: r.method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(r.body ? { 'content-type': 'application/json' } : {}) },
+        body: r.body ?? null,
+      })
+      statuses.push(res.status)
+      const text = await res.text()
+      if (res.status >= 400 && res.status !== 404) log(`    probe ${r.method} ${r.path} → ${res.status} ${text.slice(0, 300)}`)
+    } catch (error) {
+      return `probe failed (${(error as Error).message})`
+    }
+  }
+  if (statuses.every((s) => s >= 200 && s < 300)) return 'ok'
+  if (statuses.some((s) => s === 404)) return `missing (404)${statuses.length > 1 ? ` [${statuses.join(', ')}]` : ''}`
+  return `probe failed (${statuses.join(', ')})`
+}
+
+async function sampleStatuses(spec: ReadSpec): Promise<string> {
+  const counts: Record<string, number> = {}
+  for (let i = 0; i < 20; i++) {
+    const path = spec.paths[Math.floor(Math.random() * spec.paths.length)]!
+    const res = await fetch(spec.baseUrl + path, { headers: spec.token ? { authorization: `Bearer ${spec.token}` } : {} })
+    await res.arrayBuffer()
+    counts[res.status] = (counts[res.status] ?? 0) + 1
+  }
+  return JSON.stringify(counts)
+}
+
+/** Every successful write must have left at least one audit entry with its request id. */
+async function auditCheck(spec: WriteSpec, result: LoadResult): Promise<Record<string, unknown>> {
+  const ok2xx = Object.entries(result.statuses ?? {})
+    .filter(([code]) => Number(code) >= 200 && Number(code) < 300)
+    .reduce((n, [, c]) => n + c, 0)
+  const sub = `bench-writer-${spec.tag}`
+  const [row] = await withClient(databaseUrl, async (c) =>
+    (await c.query(`SELECT count(*)::int AS entries, count(DISTINCT request_id)::int AS requests FROM audit_event WHERE actor_sub = $1`, [sub])).rows,
+  )
+  // Requests cut off by the end of the run may still commit after wrk stopped counting: audited ≥ answered.
+  return { phase: spec.tag, successfulWrites: ok2xx, auditedRequests: row.requests, auditEntries: row.entries, ok: row.requests >= ok2xx }
+}
+
+async function profilePass(targets: Target[], keys: BenchKeys): Promise<Record<string, ProfileSummary>> {
+  const tool = detectTool(args.tool)
+  const out: Record<string, ProfileSummary> = {}
+  for (const target of targets) {
+    if (target.server !== 'registry' || !selected.has(target.id)) continue
+    const dir = join(workDir, 'profiles', `${runTag}-${target.id}`)
+    const registry = await startServer({
+      name: `registry-profile-${target.id}`,
+      script: 'src/server.ts',
+      env: registryEnvironment(keys),
+      readyPath: '/readyz',
+      logDir: join(workDir, 'logs'),
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    })
+    // Targets hold the URL of the measured registry; the profiled one listens on its own port.
+    const profiled: Target = { ...target, spec: async (phase) => ({ ...(await target.spec(phase)), baseUrl: registry.url }) }
+    try {
+      if ((await probeTarget(profiled, registry.url)) !== 'ok') continue
+      await runLoad(tool, await profiled.spec('FW'), { connections: options.connections, durationS: options.warmupS, workDir })
+      await runLoad(tool, await profiled.spec('F'), { connections: options.connections, durationS: options.durationS, workDir })
+    } finally {
+      await registry.stop()
+    }
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
+    if (file) {
+      out[target.id] = summariseProfile(join(dir, file))
+      log(`  profile ${target.id}: ${join(dir, file)}`)
+    }
+  }
+  return out
+}
+
+function median(results: LoadResult[]): LoadResult {
+  if (results.length === 1) return results[0]!
+  const mid = <K extends keyof LoadResult>(k: K) => {
+    const v = results.map((r) => r[k] as number).sort((a, b) => a - b)
+    return v[Math.floor(v.length / 2)]!
+  }
+  return {
+    ...results[0]!,
+    requests: results.reduce((n, r) => n + r.requests, 0),
+    durationS: results.reduce((n, r) => n + r.durationS, 0),
+    rps: mid('rps'),
+    p50Ms: mid('p50Ms'),
+    p90Ms: mid('p90Ms'),
+    p99Ms: mid('p99Ms'),
+    maxMs: Math.max(...results.map((r) => r.maxMs)),
+    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+    socketErrors: results.reduce((n, r) => n + r.socketErrors, 0),
+  }
+}
+
+function commitInfo(): Report['commit'] {
+  const git = (cmd: string) => execSync(`git ${cmd}`, { cwd: ROOT, encoding: 'utf8' }).trim()
+  try {
+    const changed = git('status --porcelain -- src prisma').split('\n').filter(Boolean)
+    return { sha: git('rev-parse HEAD'), dirty: changed.length > 0, ...(changed.length ? { note: `${changed.length} file(s) under src/ or prisma/ modified or new` } : {}) }
+  } catch {
+    return { sha: 'unknown', dirty: false }
+  }
+}
+
+function machineInfo(): Record<string, unknown> {
+  return {
+    hostname: os.hostname(),
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 1024 ** 3),
+    os: `${os.type()} ${os.release()}`,
+    node: process.versions.node,
+  }
+}
+
+async function postgresVersion(): Promise<string> {
+  try {
+    return await withClient(databaseUrl, async (c) => ((await c.query('SHOW server_version')).rows[0].server_version as string).replace(/^/, 'PostgreSQL '))
+  } catch {
+    return 'PostgreSQL (unknown version)'
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  },
+)
+
