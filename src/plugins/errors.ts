@@ -88,6 +88,9 @@ export default fp(
       if (headers) reply.headers(headers)
       return sendProblem(reply, request, code, detail, extra)
     })
+    // The API takes JSON bodies only: without this, Fastify's built-in text/plain parser lets a
+    // text body through to validation (400) instead of answering 415.
+    app.removeContentTypeParser('text/plain')
     app.setNotFoundHandler((request, reply) =>
       sendProblem(reply, request, 'route_not_found', `no route for ${request.method} ${request.url.split('?')[0]}`),
     )
