@@ -12,10 +12,12 @@ import authPlugin from './plugins/auth.ts'
 import errorsPlugin from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
+import { compileForPart } from './lib/validate.ts'
 import healthRoutes from './modules/health/health.routes.ts'
 import referenceRoutes from './modules/reference/reference.routes.ts'
 import enterpriseRoutes from './modules/enterprises/enterprises.routes.ts'
 import auditRoutes from './modules/audit/audit.routes.ts'
+import qualificationRoutes from './modules/qualifications/qualifications.routes.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,8 +47,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(compileForPart)
 
   const db = deps.db ?? (await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax }))
   app.decorate('db', db)
@@ -76,5 +79,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(referenceRoutes)
   await app.register(enterpriseRoutes)
   await app.register(auditRoutes)
+  await app.register(qualificationRoutes)
   return app
 }

@@ -1,15 +1,24 @@
-// Validates a value against a route-style JSON schema with the same Ajv settings Fastify uses,
-// for payloads checked item by item (batch endpoints) rather than by the route.
+// Request validation with Ajv. JSON bodies are validated as sent (no type coercion: `null` stays
+// null, "5" is not a number); query strings, path parameters and headers arrive as text and are
+// coerced to their declared types.
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { fieldErrorsFromAjv } from '../plugins/errors.ts'
 import type { FieldError } from './problems.ts'
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
-const ajv = addFormats(new Ajv({ removeAdditional: false, useDefaults: true, allErrors: true, coerceTypes: false, strict: false }))
+const options = { removeAdditional: false, useDefaults: true, allErrors: true, strict: false } as const
+
+export const bodyAjv = addFormats(new Ajv({ ...options, coerceTypes: false }))
+export const textAjv = addFormats(new Ajv({ ...options, coerceTypes: 'array' }))
+
+/** Fastify validator compiler: the request part decides which Ajv instance validates it. */
+export function compileForPart({ schema, httpPart }: { schema: object; httpPart?: string }) {
+  return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
+}
 
 export function validator<T>(schema: object): (value: unknown, pointerPrefix?: string) => { ok: true; value: T } | { ok: false; errors: FieldError[] } {
-  const check = ajv.compile(schema)
+  const check = bodyAjv.compile(schema)
   return (value, pointerPrefix = '') => {
     if (check(value)) return { ok: true, value: value as T }
     const errors = fieldErrorsFromAjv((check.errors ?? []) as ErrorObject[], 'body')

@@ -53,7 +53,8 @@ function rowFrom(input: Partial<CreateEnterpriseInput>, uscc: string, base?: rep
 
 /** JSON Merge Patch onto a stored row: null removes, `contact` merges field by field. */
 function mergePatch(base: repo.EnterpriseRow, patch: PatchEnterpriseInput): repo.EnterpriseRow {
-  const row = rowFrom({ ...patch, contact: undefined } as Partial<CreateEnterpriseInput>, base.uscc, base)
+  const { contact: _contact, ...rest } = patch
+  const row = rowFrom(rest as Partial<CreateEnterpriseInput>, base.uscc, base)
   if ('contact' in patch) {
     const c = patch.contact
     row.contact_name = c === null ? null : c && 'name' in c ? (c.name ?? null) : base.contact_name
