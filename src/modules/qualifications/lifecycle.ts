@@ -24,6 +24,20 @@ export function canTransition(from: RecordedStatus, to: RecordedStatus): boolean
   return TRANSITIONS[from].includes(to)
 }
 
+// Once validUntil has passed there is nothing left to suspend, reinstate or give up; a decision
+// can still void it after the fact (misconduct while it was valid, or granted in error).
+const AFTER_EXPIRY: readonly RecordedStatus[] = ['revoked', 'annulled']
+
+/**
+ * Targets allowed for a change taking effect while the qualification is in `status` (its
+ * effective status at that moment): `pending` (granted, not yet valid) behaves like `active`.
+ */
+export function allowedTransitionsAt(status: EffectiveStatus): readonly RecordedStatus[] {
+  if (status === 'pending') return TRANSITIONS.active
+  if (status === 'expired') return AFTER_EXPIRY
+  return TRANSITIONS[status]
+}
+
 /** Same rule as the SQL function qualification_status_at, for one qualification in memory. */
 export function effectiveStatus(
   lastStatus: RecordedStatus | null,

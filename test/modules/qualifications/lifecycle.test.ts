@@ -1,5 +1,5 @@
 import t from 'tap'
-import { allowedTransitions, canTransition, effectiveStatus, FINAL_STATUSES, RECORDED_STATUSES } from '../../../src/modules/qualifications/lifecycle.ts'
+import { allowedTransitions, allowedTransitionsAt, canTransition, effectiveStatus, FINAL_STATUSES, RECORDED_STATUSES } from '../../../src/modules/qualifications/lifecycle.ts'
 
 t.test('transitions follow domain.md', async (t) => {
   t.same([...allowedTransitions('active')].sort(), ['annulled', 'revoked', 'suspended', 'withdrawn'])
@@ -21,4 +21,12 @@ t.test('effective status follows from dates', async (t) => {
   t.equal(effectiveStatus('active', from, null, new Date('2099-01-01T00:00:00Z')), 'active', 'no expiry without valid_until')
   t.equal(effectiveStatus('active', from, until, new Date('2023-06-01T00:00:00Z')), 'pending')
   t.equal(effectiveStatus(null, from, until, new Date('2024-06-01T00:00:00Z')), 'pending')
+})
+
+t.test('targets depend on the effective status at the change', async (t) => {
+  t.same([...allowedTransitionsAt('pending')].sort(), ['annulled', 'revoked', 'suspended', 'withdrawn'], 'not yet valid behaves as active')
+  t.same([...allowedTransitionsAt('expired')].sort(), ['annulled', 'revoked'], 'after expiry only a decision that voids it')
+  t.same(allowedTransitionsAt('active'), allowedTransitions('active'))
+  t.same(allowedTransitionsAt('suspended'), allowedTransitions('suspended'))
+  for (const final of FINAL_STATUSES) t.same(allowedTransitionsAt(final), [], `${final} stays final`)
 })

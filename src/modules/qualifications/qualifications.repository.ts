@@ -1,0 +1,248 @@
+// The only code that touches qualification and qualification_event. Reads are one SQL statement
+// that builds the response document; as-of status comes from status.sql.ts only.
+import type { Database, Tx } from '../../db/client.ts'
+import type { Actor } from '../audit/audit.repository.ts'
+import type { RecordedStatus } from './lifecycle.ts'
+import { statusAt } from './status.sql.ts'
+
+type Queryable = { query<T>(text: string, params?: unknown[], name?: string): Promise<T[]> }
+
+/** Raw SQL inside a Prisma transaction with the same shape as Database.query. */
+export function inTx(tx: Tx): Queryable {
+  return { query: <T>(text: string, params: unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...params) }
+}
+
+/**
+ * The moment an answer describes, from two parameters (null = now): asOf, and knownAt capped
+ * at now. statement_timestamp() is the database's clock, the same one that sets recorded_at,
+ * so a change is known to every read that starts after it committed.
+ */
+const moment = (asOf: string, knownAt: string) =>
+  `(SELECT coalesce(${asOf}::timestamptz, statement_timestamp()) AS as_of,
+           least(coalesce(${knownAt}::timestamptz, statement_timestamp()), statement_timestamp()) AS known_at) m`
+
+// Aliases: m (moment), q (qualification), e (enterprise), t (qualification_type), s (status).
+const FROM_QUALIFICATION = `qualification q
+  JOIN enterprise e ON e.uscc = q.uscc
+  JOIN qualification_type t ON t.code = q.type_code
+  CROSS JOIN LATERAL (SELECT ${statusAt('q', 'm.as_of', 'm.known_at')} AS status) s`
+
+/** The qualification document without the as-of echo (that part is what the ETag covers). */
+const QUALIFICATION_JSON = `json_build_object(
+  'id', q.id, 'uscc', q.uscc, 'enterpriseName', e.name, 'countyCode', e.county_code,
+  'type', q.type_code, 'typeName', t.name, 'certificateNo', q.certificate_no, 'title', q.title, 'scope', q.scope,
+  'issuer', q.issuer, 'issuerLevel', q.issuer_level, 'grantedAt', iso_utc(q.granted_at), 'validFrom', iso_utc(q.valid_from),
+  'validUntil', iso_utc(q.valid_until), 'batch', q.batch, 'renews', q.renews_id,
+  'renewedBy', (SELECT r.id FROM qualification r WHERE r.renews_id = q.id AND r.recorded_at <= m.known_at),
+  'documents', q.documents, 'status', s.status, 'version', q.version,
+  'recordedAt', iso_utc(q.recorded_at), 'updatedAt', iso_utc(q.updated_at))::text`
+
+const EVENT_JSON = `json_build_object(
+  'seq', ev.seq, 'fromStatus', ev.from_status, 'toStatus', ev.to_status, 'reasonCode', ev.reason_code, 'reason', ev.reason,
+  'occurredAt', iso_utc(ev.occurred_at), 'effectiveAt', iso_utc(ev.effective_at), 'recordedAt', iso_utc(ev.recorded_at),
+  'decision', json_build_object('authority', ev.decision_authority, 'level', ev.decision_level,
+                                'documentNo', ev.decision_document_no, 'decidedAt', iso_utc(ev.decided_at)),
+  'actor', json_build_object('sub', ev.actor_sub, 'county', ev.actor_county, 'dept', ev.actor_dept, 'requestId', ev.request_id))`
+
+export interface QualificationDoc {
+  /** Document text without asOf/knownAt. */
+  base: string
+  asOf: string
+  knownAt: string
+}
+
+/** The full response document: the base plus the moment it describes. */
+export function render(doc: QualificationDoc): string {
+  return `${doc.base.slice(0, -1)}, "asOf" : "${doc.asOf}", "knownAt" : "${doc.knownAt}"}`
+}
+
+interface DocRow {
+  doc: string
+  as_of: string
+  known_at: string
+}
+const toDoc = (r: DocRow): QualificationDoc => ({ base: r.doc, asOf: r.as_of, knownAt: r.known_at })
+
+const ONE_SQL = `SELECT ${QUALIFICATION_JSON} AS doc, iso_utc(m.as_of) AS as_of, iso_utc(m.known_at) AS known_at
+FROM ${moment('$2', '$3')} CROSS JOIN ${FROM_QUALIFICATION}
+WHERE q.id = $1::uuid AND s.status IS NOT NULL`
+
+/** One qualification as of a moment; null when unknown (or not yet recorded at knownAt). */
+export async function findDoc(db: Queryable, id: string, asOf: Date | null, knownAt: Date | null): Promise<QualificationDoc | null> {
+  const [row] = await db.query<DocRow>(ONE_SQL, [id, asOf, knownAt], 'qualification_document')
+  return row ? toDoc(row) : null
+}
+
+export interface ListFilter {
+  type?: string | undefined
+  status?: string | undefined
+  countyCode?: string | undefined
+  uscc?: string | undefined
+  grantedFrom?: Date | undefined
+  grantedTo?: Date | undefined
+  expiringBefore?: Date | undefined
+  asOf: Date | null
+  knownAt: Date | null
+  after?: { grantedAt: Date; id: string } | undefined
+  limit: number
+}
+
+/** A page in (grantedAt, id) order; one row more than the limit tells that another page follows. */
+export async function listDocs(db: Database, f: ListFilter): Promise<(QualificationDoc & { grantedAt: string; id: string })[]> {
+  const params: unknown[] = [f.asOf, f.knownAt]
+  const p = (value: unknown) => {
+    params.push(value)
+    return `$${params.length}`
+  }
+  const where = ['s.status IS NOT NULL']
+  if (f.uscc) where.push(`q.uscc = ${p(f.uscc)}`)
+  if (f.type) where.push(`q.type_code = ${p(f.type)}`)
+  if (f.status) where.push(`s.status = ${p(f.status)}`)
+  if (f.countyCode) where.push(`e.county_code = ${p(f.countyCode)}`)
+  if (f.grantedFrom) where.push(`q.granted_at >= ${p(f.grantedFrom)}::timestamptz`)
+  if (f.grantedTo) where.push(`q.granted_at < ${p(f.grantedTo)}::timestamptz`)
+  if (f.expiringBefore) where.push(`q.valid_until <= ${p(f.expiringBefore)}::timestamptz`)
+  if (f.after) where.push(`(q.granted_at, q.id) > (${p(f.after.grantedAt)}::timestamptz, ${p(f.after.id)}::uuid)`)
+  const limit = p(f.limit + 1)
+  const rows = await db.query<DocRow & { granted_at: string; id: string }>(
+    `SELECT ${QUALIFICATION_JSON} AS doc, iso_utc(m.as_of) AS as_of, iso_utc(m.known_at) AS known_at,
+            iso_utc(q.granted_at) AS granted_at, q.id::text AS id
+     FROM ${moment('$1', '$2')} CROSS JOIN ${FROM_QUALIFICATION}
+     WHERE ${where.join(' AND ')}
+     ORDER BY q.granted_at, q.id LIMIT ${limit}`,
+    params,
+  )
+  return rows.map((r) => ({ ...toDoc(r), grantedAt: r.granted_at, id: r.id }))
+}
+
+export async function enterpriseCounty(db: Queryable, uscc: string): Promise<string | null> {
+  const [row] = await db.query<{ county_code: string }>('SELECT county_code FROM enterprise WHERE uscc = $1', [uscc], 'qualification_enterprise_county')
+  return row?.county_code ?? null
+}
+
+/** Events recorded by knownAt, oldest first; null when the qualification was not known then. */
+export async function history(db: Database, id: string, knownAt: Date | null): Promise<{ knownAt: string; items: string } | null> {
+  const [row] = await db.query<{ known_at: string; found: boolean; items: string }>(
+    `SELECT iso_utc(m.known_at) AS known_at, q.id IS NOT NULL AS found,
+            coalesce((SELECT json_agg(${EVENT_JSON} ORDER BY ev.seq) FROM qualification_event ev
+                      WHERE ev.qualification_id = q.id AND ev.recorded_at <= m.known_at), '[]'::json)::text AS items
+     FROM ${moment('NULL', '$2')} LEFT JOIN qualification q ON q.id = $1::uuid AND q.recorded_at <= m.known_at`,
+    [id, knownAt],
+    'qualification_history',
+  )
+  return row && row.found ? { knownAt: row.known_at, items: row.items } : null
+}
+
+// ---- writes (inside the caller's transaction) ----
+
+export interface TypeRow {
+  certificate_based: boolean
+  default_validity_months: number | null
+}
+
+export async function qualificationType(tx: Tx, code: string): Promise<TypeRow | null> {
+  const [row] = await tx.$queryRawUnsafe<TypeRow[]>('SELECT certificate_based, default_validity_months FROM qualification_type WHERE code = $1', code)
+  return row ?? null
+}
+
+export interface LockedQualification {
+  id: string
+  uscc: string
+  type_code: string
+  county_code: string
+  status: RecordedStatus
+  granted_at: Date
+  valid_from: Date
+  valid_until: Date | null
+  version: number
+  renewed_by: string | null
+  last_effective_at: Date
+}
+
+/** Locks the qualification row, so that concurrent changes to it run one after the other. */
+export async function lockQualification(tx: Tx, id: string): Promise<LockedQualification | null> {
+  const [row] = await tx.$queryRawUnsafe<LockedQualification[]>(
+    `SELECT q.id::text AS id, q.uscc, q.type_code, e.county_code, q.status::text AS status, q.granted_at, q.valid_from,
+            q.valid_until, q.version, (SELECT r.id::text FROM qualification r WHERE r.renews_id = q.id) AS renewed_by,
+            (SELECT max(ev.effective_at) FROM qualification_event ev WHERE ev.qualification_id = q.id) AS last_effective_at
+     FROM qualification q JOIN enterprise e ON e.uscc = q.uscc
+     WHERE q.id = $1::uuid FOR UPDATE OF q`,
+    id,
+  )
+  return row ?? null
+}
+
+export async function certificateHolder(tx: Tx, type: string, certificateNo: string): Promise<string | null> {
+  const [row] = await tx.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT id::text AS id FROM qualification WHERE type_code = $1 AND certificate_no = $2 AND status <> 'annulled' LIMIT 1`,
+    type,
+    certificateNo,
+  )
+  return row?.id ?? null
+}
+
+export interface NewQualification {
+  id: string
+  uscc: string
+  type: string
+  certificateNo: string | null
+  title: string | null
+  scope: string | null
+  issuer: string
+  issuerLevel: string
+  grantedAt: Date
+  validFrom: Date
+  validUntil: Date | null
+  batch: string | null
+  renews: string | null
+  documents: unknown[]
+}
+
+/** Inserts unless a unique rule (certificate number, renewal) is taken; returns whether it did. */
+export async function insertQualification(tx: Tx, q: NewQualification): Promise<boolean> {
+  const rows = await tx.$queryRawUnsafe<{ id: string }[]>(
+    `INSERT INTO qualification (id, uscc, type_code, certificate_no, title, scope, issuer, issuer_level, granted_at,
+                                valid_from, valid_until, batch, renews_id, documents)
+     VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::"AuthorityLevel", $9::timestamptz, $10::timestamptz, $11::timestamptz,
+             $12, $13::uuid, $14::jsonb)
+     ON CONFLICT DO NOTHING RETURNING id::text AS id`,
+    q.id, q.uscc, q.type, q.certificateNo, q.title, q.scope, q.issuer, q.issuerLevel, q.grantedAt, q.validFrom,
+    q.validUntil, q.batch, q.renews, JSON.stringify(q.documents),
+  )
+  return rows.length === 1
+}
+
+export interface NewEvent {
+  qualificationId: string
+  from: RecordedStatus | null
+  to: RecordedStatus
+  reasonCode: string | null
+  reason: string | null
+  occurredAt: Date | null
+  effectiveAt: Date
+  decision: { authority: string | null; level: string | null; documentNo: string | null; decidedAt: Date | null }
+}
+
+/** Appends the next event of a qualification (seq = last + 1) and returns its document. */
+export async function appendEvent(tx: Tx, e: NewEvent, actor: Actor): Promise<string> {
+  const [row] = await tx.$queryRawUnsafe<{ doc: string }[]>(
+    `INSERT INTO qualification_event AS ev (qualification_id, seq, from_status, to_status, reason_code, reason, occurred_at,
+       effective_at, decision_authority, decision_level, decision_document_no, decided_at, actor_sub, actor_county, actor_dept, request_id)
+     SELECT $1::uuid, coalesce(max(x.seq), 0) + 1, $2::"QualificationStatus", $3::"QualificationStatus", $4, $5, $6::timestamptz,
+            $7::timestamptz, $8, $9::"AuthorityLevel", $10, $11::timestamptz, $12, $13, $14, $15
+     FROM qualification_event x WHERE x.qualification_id = $1::uuid
+     RETURNING ${EVENT_JSON}::text AS doc`,
+    e.qualificationId, e.from, e.to, e.reasonCode, e.reason, e.occurredAt, e.effectiveAt, e.decision.authority,
+    e.decision.level, e.decision.documentNo, e.decision.decidedAt, actor.sub, actor.county ?? null, actor.dept ?? null,
+    actor.requestId ?? null,
+  )
+  return row!.doc
+}
+
+export async function setStatus(tx: Tx, id: string, status: RecordedStatus): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `UPDATE qualification SET status = $2::"QualificationStatus", version = version + 1, updated_at = now() WHERE id = $1::uuid`,
+    id,
+    status,
+  )
+}

@@ -1,0 +1,202 @@
+import { Type, type Static } from 'typebox'
+import { EFFECTIVE_STATUSES } from './lifecycle.ts'
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
+const literalUnion = <V extends string[]>(values: readonly [...V], description?: string) =>
+  Type.Enum<V>(values, description ? { description } : {})
+const Instant = (description: string, example = '2024-03-15T00:00:00.000Z') =>
+  Type.String({ format: 'date-time', description, examples: [example] })
+
+export const AUTHORITY_LEVELS = ['county', 'city', 'province', 'national'] as const
+export const CHANGE_TARGETS = ['suspended', 'active', 'revoked', 'annulled', 'withdrawn'] as const
+
+export const AuthorityLevel = literalUnion(AUTHORITY_LEVELS, 'county 县级, city 市级, province 省级, national 国家级')
+export const EffectiveStatus = literalUnion(
+  EFFECTIVE_STATUSES,
+  'Status in effect at `asOf` as recorded by `knownAt`: the last change effective by then, `expired` once validUntil has passed ' +
+    '(for active or suspended), `pending` before validFrom',
+)
+const TypeCode = Type.String({ pattern: '^[A-Z][A-Z0-9_]{2,63}$', description: 'Catalog code (GET /v1/qualification-types)', examples: ['TAISHAN_QUALITY_CERT'] })
+
+export const Document = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200, examples: ['泰山品质认证证书.pdf'] }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the file, lower-case hex', examples: ['9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'] }),
+    url: Type.Optional(Type.String({ format: 'uri', maxLength: 2000, examples: ['https://files.example.gov.cn/certs/TSPZ-2024-0001.pdf'] })),
+  },
+  { additionalProperties: false },
+)
+
+export const GrantQualification = Type.Object(
+  {
+    type: TypeCode,
+    certificateNo: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Required for certificate-based types; unique per type among qualifications that were not annulled', examples: ['TSPZ-2024-0001'] })),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'What is certified, e.g. the product or brand name', examples: ['华源牌有机小米'] })),
+    scope: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'Scope of the grant, e.g. the certified products', examples: ['有机小米、杂粮系列产品'] })),
+    issuer: Type.String({ minLength: 1, maxLength: 200, description: 'Granting authority', examples: ['山东省市场监督管理局'] }),
+    issuerLevel: AuthorityLevel,
+    grantedAt: Instant('When the authority granted it; not in the future. The grant is effective from this moment'),
+    validFrom: Type.Optional(Instant('Start of validity (default: grantedAt)')),
+    validUntil: Type.Optional(Nullable(Instant('End of validity, exclusive; null = no expiry. When omitted: validFrom plus the type\'s default validity', '2027-03-15T00:00:00.000Z'))),
+    batch: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Announcement batch, e.g. of the 好品山东 list', examples: ['2024年第一批'] })),
+    renews: Type.Optional(Type.String({ format: 'uuid', description: 'Id of the qualification (same enterprise and type) this one renews' })),
+    documents: Type.Optional(Type.Array(Document, { maxItems: 50 })),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        type: 'TAISHAN_QUALITY_CERT',
+        certificateNo: 'TSPZ-2024-0001',
+        title: '华源牌有机小米',
+        scope: '有机小米、杂粮系列产品',
+        issuer: '山东省市场监督管理局',
+        issuerLevel: 'province',
+        grantedAt: '2024-03-15T00:00:00.000Z',
+        documents: [{ name: '泰山品质认证证书.pdf', sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' }],
+      },
+      {
+        type: 'HAOPIN_SHANDONG_BRAND',
+        title: '华源',
+        issuer: '山东省人民政府',
+        issuerLevel: 'province',
+        grantedAt: '2023-12-20T00:00:00.000Z',
+        batch: '2023年第二批',
+      },
+    ],
+  },
+)
+export type GrantQualificationInput = Static<typeof GrantQualification>
+
+export const Qualification = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  uscc: Type.String({ examples: ['91350100M000100Y43'] }),
+  enterpriseName: Type.String({ examples: ['德州市华源生态科技有限公司'] }),
+  countyCode: Type.String({ examples: ['371402'] }),
+  type: Type.String({ examples: ['TAISHAN_QUALITY_CERT'] }),
+  typeName: Type.String({ examples: ['"泰山品质"认证'] }),
+  certificateNo: Nullable(Type.String()),
+  title: Nullable(Type.String()),
+  scope: Nullable(Type.String()),
+  issuer: Nullable(Type.String()),
+  issuerLevel: Nullable(AuthorityLevel),
+  grantedAt: Type.String({ format: 'date-time' }),
+  validFrom: Type.String({ format: 'date-time' }),
+  validUntil: Nullable(Type.String({ format: 'date-time' })),
+  batch: Nullable(Type.String()),
+  renews: Nullable(Type.String({ format: 'uuid', description: 'The qualification this one renews' })),
+  renewedBy: Nullable(Type.String({ format: 'uuid', description: 'The qualification that renews this one (as known at knownAt)' })),
+  documents: Type.Array(Document),
+  status: EffectiveStatus,
+  version: Type.Integer({ description: 'Number of recorded events (grant and status changes)' }),
+  recordedAt: Type.String({ format: 'date-time', description: 'When the registry recorded the grant' }),
+  updatedAt: Type.String({ format: 'date-time', description: 'When the registry recorded the latest change' }),
+  asOf: Type.String({ format: 'date-time', description: 'The moment `status` describes' }),
+  knownAt: Type.String({ format: 'date-time', description: 'The registry\'s knowledge `status` is based on: changes recorded by then' }),
+})
+
+export const QualificationPage = Type.Object({
+  items: Type.Array(Qualification),
+  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })),
+})
+
+const Decision = Type.Object(
+  {
+    authority: Type.String({ minLength: 1, maxLength: 200, description: 'Deciding authority', examples: ['山东省市场监督管理局'] }),
+    level: AuthorityLevel,
+    documentNo: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Decision document number (文号)', examples: ['鲁市监质发〔2025〕12号'] })),
+    decidedAt: Type.Optional(Instant('When the decision was made', '2025-06-20T00:00:00.000Z')),
+  },
+  { additionalProperties: false },
+)
+
+export const StatusChange = Type.Object(
+  {
+    to: literalUnion(CHANGE_TARGETS, 'suspended (a hold), active (reinstate a suspended one), revoked (misconduct; needs revocation:decide), annulled (granted in error), withdrawn (given up by the enterprise)'),
+    reasonCode: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_.:-]{0,63}$', description: 'Machine-readable reason', examples: ['quality_below_standard'] }),
+    reason: Type.String({ minLength: 1, maxLength: 2000, examples: ['省级监督抽查产品质量不合格，整改不到位'] }),
+    effectiveAt: Instant('When the change takes effect; may be in the past (decisions are often recorded late), never before the grant or before the last recorded change', '2025-07-01T00:00:00.000Z'),
+    occurredAt: Type.Optional(Instant('When the underlying problem happened', '2025-03-10T00:00:00.000Z')),
+    decision: Decision,
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        to: 'revoked',
+        reasonCode: 'quality_below_standard',
+        reason: '省级监督抽查产品质量不合格，整改不到位',
+        effectiveAt: '2025-07-01T00:00:00.000Z',
+        occurredAt: '2025-03-10T00:00:00.000Z',
+        decision: { authority: '山东省市场监督管理局', level: 'province', documentNo: '鲁市监质发〔2025〕12号', decidedAt: '2025-06-20T00:00:00.000Z' },
+      },
+      { to: 'suspended', reasonCode: 'rectification_pending', reason: '约谈后限期整改', effectiveAt: '2025-05-01T00:00:00.000Z', decision: { authority: '德州市市场监督管理局', level: 'city' } },
+    ],
+  },
+)
+export type StatusChangeInput = Static<typeof StatusChange>
+
+export const HistoryEvent = Type.Object({
+  seq: Type.Integer({ minimum: 1, description: 'Position in this qualification\'s history; 1 is the grant' }),
+  fromStatus: Nullable(literalUnion(CHANGE_TARGETS)),
+  toStatus: literalUnion(CHANGE_TARGETS),
+  reasonCode: Nullable(Type.String({ examples: ['grant'] })),
+  reason: Nullable(Type.String()),
+  occurredAt: Nullable(Type.String({ format: 'date-time', description: 'When the underlying problem happened' })),
+  effectiveAt: Type.String({ format: 'date-time', description: 'When the change takes effect' }),
+  recordedAt: Type.String({ format: 'date-time', description: 'When the registry recorded it (set by the registry)' }),
+  decision: Type.Object({
+    authority: Nullable(Type.String()),
+    level: Nullable(AuthorityLevel),
+    documentNo: Nullable(Type.String()),
+    decidedAt: Nullable(Type.String({ format: 'date-time' })),
+  }),
+  actor: Type.Object(
+    { sub: Type.String(), county: Nullable(Type.String()), dept: Nullable(Type.String()), requestId: Nullable(Type.String()) },
+    { description: 'Who recorded it (from the token)' },
+  ),
+})
+
+export const History = Type.Object({
+  qualificationId: Type.String({ format: 'uuid' }),
+  knownAt: Type.String({ format: 'date-time', description: 'Events recorded by this moment are listed' }),
+  items: Type.Array(HistoryEvent),
+})
+
+export const StatusChangeResult = Type.Object({
+  change: HistoryEvent,
+  qualification: Qualification,
+})
+
+const AsOfFields = {
+  asOf: Type.Optional(Instant('Answer for this moment (default: now)')),
+  knownAt: Type.Optional(Instant('Answer with what the registry had recorded by this moment (default: now; later moments count as now)')),
+}
+export const AsOfQuery = Type.Object(AsOfFields, { additionalProperties: false })
+export const KnownAtQuery = Type.Object({ knownAt: AsOfFields.knownAt }, { additionalProperties: false })
+
+const ListFields = {
+  type: Type.Optional(TypeCode),
+  status: Type.Optional(EffectiveStatus),
+  grantedFrom: Type.Optional(Instant('grantedAt ≥ this')),
+  grantedTo: Type.Optional(Instant('grantedAt < this', '2025-01-01T00:00:00.000Z')),
+  expiringBefore: Type.Optional(Instant('validUntil ≤ this (qualifications without expiry never match)', '2025-12-31T00:00:00.000Z')),
+  ...AsOfFields,
+  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 512 })),
+}
+export const ListQualificationsQuery = Type.Object(
+  {
+    ...ListFields,
+    countyCode: Type.Optional(Type.String({ pattern: '^\\d{6}$', description: 'County of the enterprise', examples: ['371402'] })),
+    uscc: Type.Optional(Type.String({ minLength: 1, maxLength: 32, examples: ['91350100M000100Y43'] })),
+  },
+  { additionalProperties: false },
+)
+export type ListQualificationsFilter = Static<typeof ListQualificationsQuery>
+export const EnterpriseQualificationsQuery = Type.Object(ListFields, { additionalProperties: false })
+
+export const IdParams = Type.Object({ id: Type.String({ maxLength: 64, description: 'Qualification id (UUID)' }) })
+export const UsccParams = Type.Object({ uscc: Type.String({ maxLength: 64 }) })
+export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 512, description: 'ETag of the qualification as you read it; 412 when it has changed since' })) })
+export const IfNoneMatchHeaders = Type.Object({ 'if-none-match': Type.Optional(Type.String({ maxLength: 512 })) })

@@ -1,0 +1,270 @@
+// Qualification rules: granting (catalog, certificate numbers, validity, renewal), the lifecycle
+// with back-dated changes, and as-of reads. Every write runs in one transaction with its event
+// and audit entry; status changes lock the qualification row first so concurrent ones serialise.
+import { randomUUID } from 'node:crypto'
+import type { Database } from '../../db/client.ts'
+import { assertCountyAccess } from '../../lib/actor.ts'
+import { assertIfMatch, decodeCursor, encodeCursor, etagOf } from '../../lib/http.ts'
+import { AppError, problems, type FieldError } from '../../lib/problems.ts'
+import { checkUscc } from '../../lib/uscc.ts'
+import { hasScope, type Principal } from '../../plugins/auth.ts'
+import { appendAudit, type Actor } from '../audit/audit.repository.ts'
+import { allowedTransitionsAt, effectiveStatus } from './lifecycle.ts'
+import * as repo from './qualifications.repository.ts'
+import type { GrantQualificationInput, ListQualificationsFilter, StatusChangeInput } from './qualifications.schemas.ts'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** Clock difference tolerated between callers and the registry for "not in the future" rules. */
+const CLOCK_SKEW_MS = 60_000
+
+export interface QualificationResult {
+  doc: string
+  etag: string
+}
+
+/** The ETag covers the qualification's state, not the moment echoed with it. */
+const result = (doc: repo.QualificationDoc): QualificationResult => ({ doc: repo.render(doc), etag: etagOf(doc.base) })
+
+/** A date-time the schema accepted, as a Date; some RFC 3339 forms (leap seconds) JavaScript cannot represent. */
+function instant(value: string, where: FieldError['in'], pointer: string): Date
+function instant(value: string | undefined, where: FieldError['in'], pointer: string): Date | undefined
+function instant(value: string | undefined, where: FieldError['in'], pointer: string): Date | undefined {
+  if (value === undefined) return undefined
+  const d = new Date(value)
+  if (Number.isNaN(d.getTime())) throw problems.field(where, pointer, 'is not a date-time this registry can represent')
+  return d
+}
+
+function notInFuture(d: Date | undefined, pointer: string) {
+  if (d && d.getTime() > Date.now() + CLOCK_SKEW_MS) throw problems.field('body', pointer, 'must not be in the future')
+}
+
+function qualificationId(raw: string): string {
+  if (!UUID.test(raw)) throw problems.notFound('qualification', raw)
+  return raw.toLowerCase()
+}
+
+function usccFromPath(raw: string): string {
+  const checked = checkUscc(raw)
+  if (!checked.valid) throw problems.notFound('enterprise', raw)
+  return checked.uscc
+}
+
+/** validFrom plus whole months in UTC, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb). */
+export function addMonths(from: Date, months: number): Date {
+  const d = new Date(from)
+  const day = d.getUTCDate()
+  d.setUTCDate(1)
+  d.setUTCMonth(d.getUTCMonth() + months)
+  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate()
+  d.setUTCDate(Math.min(day, lastDay))
+  return d
+}
+
+function pageOf(rows: Awaited<ReturnType<typeof repo.listDocs>>, limit: number) {
+  const page = rows.slice(0, limit)
+  const last = page[page.length - 1]
+  return {
+    items: page.map((r) => repo.render(r)),
+    nextCursor: rows.length > limit && last ? encodeCursor([last.grantedAt, last.id]) : null,
+  }
+}
+
+export function createQualificationService(db: Database) {
+  function listFilter(f: Omit<ListQualificationsFilter, 'uscc' | 'countyCode'> & { uscc?: string; countyCode?: string | undefined }): repo.ListFilter {
+    const after = decodeCursor(f.cursor, ['string', 'string']) as [string, string] | undefined
+    if (after && (Number.isNaN(new Date(after[0]).getTime()) || !UUID.test(after[1]))) {
+      throw problems.field('query', '/cursor', 'is not a cursor returned by this list')
+    }
+    return {
+      type: f.type,
+      status: f.status,
+      countyCode: f.countyCode,
+      uscc: f.uscc,
+      grantedFrom: instant(f.grantedFrom, 'query', '/grantedFrom'),
+      grantedTo: instant(f.grantedTo, 'query', '/grantedTo'),
+      expiringBefore: instant(f.expiringBefore, 'query', '/expiringBefore'),
+      asOf: instant(f.asOf, 'query', '/asOf') ?? null,
+      knownAt: instant(f.knownAt, 'query', '/knownAt') ?? null,
+      after: after ? { grantedAt: new Date(after[0]), id: after[1] } : undefined,
+      limit: f.limit,
+    }
+  }
+
+  return {
+    async get(rawId: string, asOf?: string, knownAt?: string): Promise<QualificationResult> {
+      const id = qualificationId(rawId)
+      const doc = await repo.findDoc(db, id, instant(asOf, 'query', '/asOf') ?? null, instant(knownAt, 'query', '/knownAt') ?? null)
+      if (!doc) throw problems.notFound('qualification', id)
+      return result(doc)
+    },
+
+    async list(filter: ListQualificationsFilter) {
+      let uscc: string | undefined
+      if (filter.uscc !== undefined) {
+        const checked = checkUscc(filter.uscc)
+        if (!checked.valid) throw problems.field('query', '/uscc', `is not a valid 统一社会信用代码: ${checked.message}`)
+        uscc = checked.uscc
+      }
+      return pageOf(await repo.listDocs(db, listFilter({ ...filter, uscc })), filter.limit)
+    },
+
+    async listOfEnterprise(rawUscc: string, filter: Omit<ListQualificationsFilter, 'uscc' | 'countyCode'>) {
+      const uscc = usccFromPath(rawUscc)
+      const rows = await repo.listDocs(db, listFilter({ ...filter, uscc }))
+      if (rows.length === 0 && !(await repo.enterpriseCounty(db, uscc))) throw problems.notFound('enterprise', uscc)
+      return pageOf(rows, filter.limit)
+    },
+
+    async history(rawId: string, knownAt?: string) {
+      const id = qualificationId(rawId)
+      const found = await repo.history(db, id, instant(knownAt, 'query', '/knownAt') ?? null)
+      if (!found) throw problems.notFound('qualification', id)
+      return `{"qualificationId":"${id}","knownAt":"${found.knownAt}","items":${found.items}}`
+    },
+
+    async grant(actor: Actor, rawUscc: string, input: GrantQualificationInput): Promise<QualificationResult & { id: string }> {
+      const uscc = usccFromPath(rawUscc)
+      const grantedAt = instant(input.grantedAt, 'body', '/grantedAt')
+      notInFuture(grantedAt, '/grantedAt')
+      const validFrom = instant(input.validFrom, 'body', '/validFrom') ?? grantedAt
+      const explicitUntil = input.validUntil === undefined ? undefined : input.validUntil === null ? null : instant(input.validUntil, 'body', '/validUntil')
+      if (explicitUntil && explicitUntil <= validFrom) throw problems.field('body', '/validUntil', 'must be after validFrom')
+
+      return db.prisma.$transaction(async (tx) => {
+        const countyCode = await repo.enterpriseCounty(repo.inTx(tx), uscc)
+        if (!countyCode) throw problems.notFound('enterprise', uscc)
+        assertCountyAccess(actor, countyCode, 'grant qualifications to')
+        const type = await repo.qualificationType(tx, input.type)
+        if (!type) throw problems.field('body', '/type', `unknown qualification type "${input.type}" (see GET /v1/qualification-types)`)
+        if (type.certificate_based && !input.certificateNo) {
+          throw problems.field('body', '/certificateNo', `is required: ${input.type} is certificate-based`)
+        }
+        const validUntil =
+          explicitUntil !== undefined ? explicitUntil : type.default_validity_months ? addMonths(validFrom, type.default_validity_months) : null
+
+        if (input.renews) {
+          const renewed = await repo.lockQualification(tx, input.renews.toLowerCase())
+          if (!renewed) throw problems.field('body', '/renews', `qualification ${input.renews} does not exist`)
+          if (renewed.uscc !== uscc || renewed.type_code !== input.type) {
+            throw problems.field('body', '/renews', `qualification ${renewed.id} is a ${renewed.type_code} of ${renewed.uscc}; a renewal keeps the enterprise and the type`)
+          }
+          if (renewed.renewed_by) {
+            throw new AppError('already_renewed', `qualification ${renewed.id} is already renewed by ${renewed.renewed_by}`, { renewedBy: renewed.renewed_by })
+          }
+          if (['revoked', 'annulled', 'withdrawn'].includes(renewed.status)) {
+            throw new AppError('conflict', `qualification ${renewed.id} is ${renewed.status}; only an active, suspended or expired qualification can be renewed`, { currentStatus: renewed.status })
+          }
+        }
+        const takenBy = input.certificateNo ? await repo.certificateHolder(tx, input.type, input.certificateNo) : null
+        if (takenBy) throw certificateTaken(input.type, input.certificateNo!, takenBy)
+
+        const id = randomUUID()
+        const inserted = await repo.insertQualification(tx, {
+          id,
+          uscc,
+          type: input.type,
+          certificateNo: input.certificateNo ?? null,
+          title: input.title ?? null,
+          scope: input.scope ?? null,
+          issuer: input.issuer,
+          issuerLevel: input.issuerLevel,
+          grantedAt,
+          validFrom,
+          validUntil,
+          batch: input.batch ?? null,
+          renews: input.renews?.toLowerCase() ?? null,
+          documents: input.documents ?? [],
+        })
+        if (!inserted) {
+          // A concurrent grant took the number or the renewal between the checks and the insert.
+          if (input.renews) throw new AppError('already_renewed', `qualification ${input.renews} is already renewed`)
+          throw certificateTaken(input.type, input.certificateNo!, null)
+        }
+        await repo.appendEvent(tx, {
+          qualificationId: id,
+          from: null,
+          to: 'active',
+          reasonCode: input.renews ? 'renewal' : 'grant',
+          reason: null,
+          occurredAt: null,
+          effectiveAt: grantedAt,
+          decision: { authority: input.issuer, level: input.issuerLevel, documentNo: null, decidedAt: grantedAt },
+        }, actor)
+        const doc = (await repo.findDoc(repo.inTx(tx), id, null, null))!
+        await appendAudit(tx, actor, [{ operation: 'qualification.grant', entityType: 'qualification', entityId: id, after: JSON.parse(doc.base) }])
+        return { ...result(doc), id }
+      })
+    },
+
+    async changeStatus(actor: Actor, principal: Principal, rawId: string, input: StatusChangeInput, ifMatch: string | undefined) {
+      const id = qualificationId(rawId)
+      if (input.to === 'revoked' && !hasScope(principal, 'revocation:decide')) {
+        const description = 'revoking a qualification needs the scope revocation:decide'
+        throw new AppError('insufficient_scope', description, { requiredScopes: ['qualifications:write', 'revocation:decide'] }, {
+          'www-authenticate': `Bearer realm="haopin-registry", error="insufficient_scope", error_description="${description}", scope="revocation:decide"`,
+        })
+      }
+      const effectiveAt = instant(input.effectiveAt, 'body', '/effectiveAt')
+      const occurredAt = instant(input.occurredAt, 'body', '/occurredAt')
+      const decidedAt = instant(input.decision.decidedAt, 'body', '/decision/decidedAt')
+      notInFuture(occurredAt, '/occurredAt')
+      notInFuture(decidedAt, '/decision/decidedAt')
+
+      return db.prisma.$transaction(async (tx) => {
+        const current = await repo.lockQualification(tx, id)
+        if (!current) throw problems.notFound('qualification', id)
+        assertCountyAccess(actor, current.county_code)
+        const before = (await repo.findDoc(repo.inTx(tx), id, null, null))!
+        assertIfMatch(ifMatch, etagOf(before.base))
+        if (effectiveAt < current.granted_at) {
+          throw problems.field('body', '/effectiveAt', `is before the qualification was granted (${current.granted_at.toISOString()})`)
+        }
+        if (effectiveAt < current.last_effective_at) {
+          throw new AppError(
+            'out_of_order_change',
+            `the last recorded change takes effect at ${current.last_effective_at.toISOString()}; a new change cannot take effect before it`,
+            { lastEffectiveAt: current.last_effective_at.toISOString() },
+          )
+        }
+        const statusThen = effectiveStatus(current.status, current.valid_from, current.valid_until, effectiveAt)
+        const allowed = allowedTransitionsAt(statusThen)
+        if (!allowed.includes(input.to)) {
+          throw new AppError(
+            'invalid_transition',
+            `the qualification is ${statusThen} at ${effectiveAt.toISOString()}; ${allowed.length ? `it can become ${allowed.join(', ')}` : 'that status is final'}`,
+            { currentStatus: statusThen, allowedTransitions: [...allowed] },
+          )
+        }
+        const change = await repo.appendEvent(tx, {
+          qualificationId: id,
+          from: current.status,
+          to: input.to,
+          reasonCode: input.reasonCode,
+          reason: input.reason,
+          occurredAt: occurredAt ?? null,
+          effectiveAt,
+          decision: { authority: input.decision.authority, level: input.decision.level, documentNo: input.decision.documentNo ?? null, decidedAt: decidedAt ?? null },
+        }, actor)
+        await repo.setStatus(tx, id, input.to)
+        const after = (await repo.findDoc(repo.inTx(tx), id, null, null))!
+        await appendAudit(tx, actor, [{
+          operation: 'qualification.change_status',
+          entityType: 'qualification',
+          entityId: id,
+          before: { status: current.status, version: current.version },
+          after: { status: input.to, version: current.version + 1, change: JSON.parse(change) },
+        }])
+        return { id, doc: `{"change":${change},"qualification":${repo.render(after)}}`, etag: etagOf(after.base) }
+      })
+    },
+  }
+}
+
+function certificateTaken(type: string, certificateNo: string, holder: string | null) {
+  return new AppError(
+    'certificate_number_taken',
+    `certificate number ${certificateNo} of ${type} is already used${holder ? ` by qualification ${holder}` : ''}; only an annulled qualification frees its number`,
+    holder ? { qualificationId: holder } : {},
+  )
+}
