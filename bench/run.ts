@@ -314,22 +314,28 @@ async function profilePass(targets: Target[], keys: BenchKeys): Promise<Record<s
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
     })
     // Targets hold the URL of the measured registry; the profiled one listens on its own port.
+    let window: { fromUs: number; toUs?: number } | undefined
     const profiled: Target = { ...target, spec: async (phase) => ({ ...(await target.spec(phase)), baseUrl: registry.url }) }
     try {
       if ((await probeTarget(profiled, registry.url)) !== 'ok') continue
       await runLoad(tool, await profiled.spec('FW'), { connections: options.connections, durationS: options.warmupS, workDir })
-      await runLoad(tool, await profiled.spec('F'), { connections: options.connections, durationS: options.durationS, workDir })
+      const spec = await profiled.spec('F')
+      window = { fromUs: monotonicUs() }
+      await runLoad(tool, spec, { connections: options.connections, durationS: options.durationS, workDir })
+      window.toUs = monotonicUs()
     } finally {
       await registry.stop()
     }
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
     if (file) {
-      out[target.id] = summariseProfile(join(dir, file))
+      out[target.id] = summariseProfile(join(dir, file), window?.toUs ? { fromUs: window.fromUs, toUs: window.toUs } : undefined)
       log(`  profile ${target.id}: ${join(dir, file)}`)
     }
   }
   return out
 }
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n)
 
 function median(results: LoadResult[]): LoadResult {
   if (results.length === 1) return results[0]!
