@@ -1,5 +1,6 @@
 // Configuration from environment variables, validated once at start. Every problem is
 // collected and reported together so an operator fixes them in one go.
+import { readFileSync } from 'node:fs'
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test'
@@ -111,6 +112,15 @@ export function loadConfig(env: Env = process.env): Config {
       if (!Array.isArray(parsed?.keys)) problems.push('AUTH_JWKS must be a JSON Web Key Set ({"keys": [...]})')
     } catch {
       problems.push('AUTH_JWKS is not valid JSON')
+    }
+  }
+  if (auth.jwksFile) {
+    // Checked here so a missing or broken file is reported with the other problems, not as a crash later.
+    try {
+      const parsed = JSON.parse(readFileSync(auth.jwksFile, 'utf8'))
+      if (!Array.isArray(parsed?.keys)) problems.push('AUTH_JWKS_FILE must contain a JSON Web Key Set ({"keys": [...]})')
+    } catch (error) {
+      problems.push(`AUTH_JWKS_FILE cannot be read as JSON (${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'})`)
     }
   }
   if (nodeEnv === 'production' && keySources === 0) {
