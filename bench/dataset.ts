@@ -9,7 +9,7 @@ import {
 } from './words.ts'
 
 /** Bump when the generated data changes shape, so an older bench database is reloaded. */
-const GENERATOR_VERSION = 3
+const GENERATOR_VERSION = 4
 const CHUNK = 50_000
 /** Actor recorded on the loaded history. */
 export const LOADER_SUB = 'bench-loader'
@@ -300,9 +300,8 @@ FROM qfull p;
 -- step: qualification_event
 INSERT INTO qualification_event (qualification_id, seq, from_status, to_status, reason_code, reason, occurred_at, effective_at,
   recorded_at, decision_authority, decision_level, decision_document_no, decided_at, actor_sub)
-SELECT p.id, 1, NULL, 'active', 'GRANTED', '授予', NULL, p.valid_from, p.recorded_at,
-  (${issuers})[p.t], (${issuerLevels})[p.t]::"AuthorityLevel", '鲁质发〔' || extract(year FROM p.granted_at) || '〕' || (1 + p.key % 90) || '号',
-  p.granted_at, '${LOADER_SUB}'
+SELECT p.id, 1, NULL, 'active', 'grant', NULL, NULL, p.valid_from, p.recorded_at,
+  (${issuers})[p.t], (${issuerLevels})[p.t]::"AuthorityLevel", NULL, p.granted_at, '${LOADER_SUB}'
 FROM qfull p
 UNION ALL
 SELECT p.id, ev.seq, ev.from_s::"QualificationStatus", ev.to_s::"QualificationStatus", ev.code, ev.reason,
@@ -314,14 +313,14 @@ SELECT p.id, ev.seq, ev.from_s::"QualificationStatus", ev.to_s::"QualificationSt
   p.granted_at + p.span * ev.at, '${LOADER_SUB}'
 FROM qfull p
 JOIN (VALUES
-  ('suspended', 2, 'active', 'suspended', 'INSPECTION_FAILED', '监督抽查不合格', 0.5),
-  ('revoked_direct', 2, 'active', 'revoked', 'QUALITY_FALLS_SHORT', '技术质量达不到标准，报省撤销', 0.6),
-  ('suspended_revoked', 2, 'active', 'suspended', 'INSPECTION_FAILED', '监督抽查不合格', 0.4),
-  ('suspended_revoked', 3, 'suspended', 'revoked', 'RECTIFICATION_FAILED', '整改不到位，报省撤销', 0.8),
-  ('withdrawn', 2, 'active', 'withdrawn', 'ENTERPRISE_REQUEST', '企业申请放弃', 0.6),
-  ('annulled', 2, 'active', 'annulled', 'GRANTED_IN_ERROR', '误授予，予以注销', 0.3),
-  ('reinstated', 2, 'active', 'suspended', 'COMPLAINT_VERIFIED', '投诉核实，暂停使用', 0.3),
-  ('reinstated', 3, 'suspended', 'active', 'RECTIFIED', '整改验收合格，恢复', 0.6)
+  ('suspended', 2, 'active', 'suspended', 'inspection_failed', '监督抽查不合格', 0.5),
+  ('revoked_direct', 2, 'active', 'revoked', 'quality_below_standard', '技术质量达不到标准，报省撤销', 0.6),
+  ('suspended_revoked', 2, 'active', 'suspended', 'inspection_failed', '监督抽查不合格', 0.4),
+  ('suspended_revoked', 3, 'suspended', 'revoked', 'rectification_failed', '整改不到位，报省撤销', 0.8),
+  ('withdrawn', 2, 'active', 'withdrawn', 'enterprise_request', '企业申请放弃', 0.6),
+  ('annulled', 2, 'active', 'annulled', 'granted_in_error', '误授予，予以注销', 0.3),
+  ('reinstated', 2, 'active', 'suspended', 'complaint_verified', '投诉核实，暂停使用', 0.3),
+  ('reinstated', 3, 'suspended', 'active', 'rectified', '整改验收合格，恢复', 0.6)
 ) AS ev(story, seq, from_s, to_s, code, reason, at) ON ev.story = p.story;
 `
 }

@@ -214,7 +214,7 @@ export function writeMix(spec: WriteSpec): () => { method: string; path: string;
         path: `/v1/qualifications/${id}/status-changes`,
         body: JSON.stringify({
           to: reinstate ? 'active' : 'suspended',
-          reasonCode: reinstate ? 'RECTIFIED' : 'INSPECTION_FAILED',
+          reasonCode: reinstate ? 'rectified' : 'inspection_failed',
           reason: reinstate ? '整改验收合格，恢复' : '监督抽查不合格',
           effectiveAt: now,
           decision: { authority: '德州市市场监督管理局', level: 'city', documentNo: `德市监〔2026〕${m}号`, decidedAt: now },

@@ -292,11 +292,19 @@ async function auditCheck(spec: WriteSpec, result: LoadResult): Promise<Record<s
     .filter(([code]) => Number(code) >= 200 && Number(code) < 300)
     .reduce((n, [, c]) => n + c, 0)
   const sub = `bench-writer-${spec.tag}`
-  const [row] = await withClient(databaseUrl, async (c) =>
-    (await c.query(`SELECT count(*)::int AS entries, count(DISTINCT request_id)::int AS requests FROM audit_event WHERE actor_sub = $1`, [sub])).rows,
-  )
+  const { row, ops } = await withClient(databaseUrl, async (c) => ({
+    row: (await c.query(`SELECT count(*)::int AS entries, count(DISTINCT request_id)::int AS requests FROM audit_event WHERE actor_sub = $1`, [sub])).rows[0],
+    ops: (await c.query(`SELECT operation, count(*)::int AS n FROM audit_event WHERE actor_sub = $1 GROUP BY 1 ORDER BY 1`, [sub])).rows as { operation: string; n: number }[],
+  }))
   // Requests cut off by the end of the run may still commit after wrk stopped counting: audited ≥ answered.
-  return { phase: spec.tag, successfulWrites: ok2xx, auditedRequests: row.requests, auditEntries: row.entries, ok: row.requests >= ok2xx }
+  return {
+    phase: spec.tag,
+    successfulWrites: ok2xx,
+    auditedRequests: row.requests,
+    auditEntries: row.entries,
+    byOperation: Object.fromEntries(ops.map((o) => [o.operation, o.n])),
+    ok: row.requests >= ok2xx,
+  }
 }
 
 async function profilePass(targets: Target[], keys: BenchKeys): Promise<Record<string, ProfileSummary>> {

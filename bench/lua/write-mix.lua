@@ -77,11 +77,11 @@ local function change()
   local body
   if reinstate then
     body = string.format(
-      '{"to":"active","reasonCode":"RECTIFIED","reason":"整改验收合格，恢复","effectiveAt":"%s","decision":{"authority":"德州市市场监督管理局","level":"city","documentNo":"德市监〔2026〕%d号","decidedAt":"%s"}}',
+      '{"to":"active","reasonCode":"rectified","reason":"整改验收合格，恢复","effectiveAt":"%s","decision":{"authority":"德州市市场监督管理局","level":"city","documentNo":"德市监〔2026〕%d号","decidedAt":"%s"}}',
       at, m, at)
   else
     body = string.format(
-      '{"to":"suspended","reasonCode":"INSPECTION_FAILED","reason":"监督抽查不合格","effectiveAt":"%s","decision":{"authority":"德州市市场监督管理局","level":"city","documentNo":"德市监〔2026〕%d号","decidedAt":"%s"}}',
+      '{"to":"suspended","reasonCode":"inspection_failed","reason":"监督抽查不合格","effectiveAt":"%s","decision":{"authority":"德州市市场监督管理局","level":"city","documentNo":"德市监〔2026〕%d号","decidedAt":"%s"}}',
       at, m, at)
   end
   return wrk.format("POST", "/v1/qualifications/" .. id .. "/status-changes", headers, body)
