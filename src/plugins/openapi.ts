@@ -103,7 +103,8 @@ export default fp(
             'System of record for Dezhou enterprises holding 好品山东 and related quality brands and certificates: ' +
             'qualifications and their full history, public verification, and audit. Errors are RFC 9457 problem documents ' +
             '(`application/problem+json`) with a stable `code`.',
-          license: { name: 'Proprietary' },
+          // No public licence URL or SPDX list entry exists for it; LicenseRef- is SPDX's form for such licences.
+          license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
         },
         servers: [{ url: '/' }],
         tags: [
