@@ -162,3 +162,17 @@ export class RssSampler {
     return this.peak
   }
 }
+
+const CLOCK_TICKS_PER_S = 100 // getconf CLK_TCK on Linux x86-64
+
+/** CPU time (user + system) a process has used so far, in ms; null once it is gone. */
+export function cpuMsOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S
+  } catch {
+    return null
+  }
+}

@@ -1,6 +1,7 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof) into where the registry's time goes: self time
 // by function and by component (a package, node internals, the registry's own src/, GC, idle).
 import { readFileSync } from 'node:fs'
+import type { DbActivity } from './db-activity.ts'
 
 interface CallFrame {
   functionName: string
@@ -28,6 +29,8 @@ export interface ProfileSummary {
   components: { name: string; sharePct: number; ms: number }[]
   /** Top functions by self time, in % of busy time. */
   functions: { name: string; where: string; sharePct: number; ms: number }[]
+  /** What the registry's PostgreSQL backends were doing meanwhile (pg_stat_activity samples). */
+  database?: DbActivity
 }
 
 export function component(url: string, functionName: string): string {

@@ -17,6 +17,8 @@ export interface Row {
   rssMb?: number
   /** Per round, when run more than once (the row's result is the median). */
   rounds?: LoadResult[]
+  /** CPU ms per request: the server's node process and its PostgreSQL backends. */
+  cpu?: { nodeMsPerRequest: number; postgresMsPerRequest: number }
   ratioRps?: number
   ratioP99?: number
   notes?: string[]
@@ -88,7 +90,7 @@ const ratio = (n: number | undefined) => (n === undefined ? '' : `${n.toFixed(2)
 
 function cells(row: Row): string[] {
   const r = row.result
-  if (!r) return [row.label, row.tool, row.state, '', '', '', '', '', '']
+  if (!r) return [row.label, row.tool, row.state, '', '', '', '', '', '', '', '']
   return [
     row.label,
     row.tool,
@@ -99,10 +101,12 @@ function cells(row: Row): string[] {
     fmt(row.rssMb),
     ratio(row.ratioRps),
     ratio(row.ratioP99),
+    fmt(row.cpu?.nodeMsPerRequest, 3),
+    row.server === 'A' ? '' : fmt(row.cpu?.postgresMsPerRequest, 3),
   ]
 }
 
-const HEADER = ['target', 'tool', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', 'req/s ÷ B', 'p99 ÷ B']
+const HEADER = ['target', 'tool', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', 'req/s ÷ B', 'p99 ÷ B', 'node CPU ms/req', 'PG CPU ms/req']
 
 export function consoleTable(rows: Row[]): string {
   const table = [HEADER, ...rows.map(cells)]
@@ -166,6 +170,17 @@ export function markdown(rep: Report): string {
       for (const c of p.components) lines.push(`| ${c.name} | ${c.sharePct} | ${c.ms} |`)
       lines.push('', 'Top functions by self time:', '', '| function | where | % of busy |', '|---|---|---:|')
       for (const f of p.functions) lines.push(`| ${f.name.replace(/\|/g, '\\|')} | ${f.where} | ${f.sharePct} |`)
+      if (p.database) {
+        const d = p.database
+        lines.push(
+          '',
+          `PostgreSQL backends of the registry (${d.samples} samples of pg_stat_activity): at least one active in ${(d.busyShare * 100).toFixed(0)}% of samples, ${d.meanActive.toFixed(2)} active on average.`,
+          '',
+          '| statement | waiting on | % of active samples |',
+          '|---|---|---:|',
+        )
+        for (const t of d.top) lines.push(`| \`${t.what.replace(/\|/g, '\\|').replace(/`/g, "'")}\` | ${t.wait} | ${t.sharePct} |`)
+      }
     }
   }
   return lines.join('\n') + '\n'

@@ -13,6 +13,8 @@ import { nextWriteSerial, prepareDataset, sampleSuspendable, sampleUsccs, withCl
 import { detectTool, runLoad, writeMix, type LoadOptions, type LoadResult, type ReadSpec, type Tool, type WriteSpec } from './load.ts'
 import { AUDIENCE, benchKeys, ISSUER, memoryOf, ROOT, RssSampler, startServer, type BenchKeys, type Server } from './processes.ts'
 import { summariseProfile, type ProfileSummary } from './profile.ts'
+import { CpuMeter, type CpuUse } from './cpu.ts'
+import { DbActivitySampler, type DbActivity } from './db-activity.ts'
 import { addRatios, consoleTable, evaluateGoals, markdown, type Report, type Row, type TargetId } from './report.ts'
 import { COUNTIES, SEARCH_QUERIES } from './words.ts'
 
@@ -55,6 +57,8 @@ const selected = new Set<TargetId>(args.only ? (args.only.split(',').map((s) => 
 for (const t of selected) if (!ALL_REGISTRY.includes(t)) throw new Error(`--only: unknown target "${t}" (known: ${ALL_REGISTRY.join(', ')})`)
 
 const workDir = join(ROOT, 'bench/.work')
+/** application_name of each server's PostgreSQL pool, to find its backends. */
+const POOL_NAMES: Record<'A' | 'B' | 'registry', string | null> = { A: null, B: 'haopin-bench-baseline-b', registry: 'haopin-registry' }
 const runTag = Date.now().toString(36).toUpperCase()
 const log = (line: string) => console.log(line)
 
@@ -107,14 +111,18 @@ async function main(): Promise<number> {
       }
       const results: LoadResult[] = []
       const peaks: number[] = []
+      const cpus: CpuUse[] = []
       for (let round = 1; round <= options.rounds; round++) {
         const loadOpts: LoadOptions = { connections: options.connections, durationS: options.warmupS, workDir }
         await runLoad(tool, await target.spec(`W${round}`), loadOpts)
-        const sampler = new RssSampler(servers[target.server].pid)
-        sampler.start()
         const spec = await target.spec(`R${round}`)
+        const sampler = new RssSampler(servers[target.server].pid)
+        const cpu = new CpuMeter(servers[target.server].pid, databaseUrl, POOL_NAMES[target.server])
+        await cpu.start()
+        sampler.start()
         const result = await runLoad(tool, spec, { ...loadOpts, durationS: options.durationS })
         peaks.push(sampler.stop())
+        cpus.push(await cpu.stop(result.requests))
         results.push(result)
         if (spec.kind === 'write') writeAudit.push(await auditCheck(spec, result))
         log(`  ${target.label}${options.rounds > 1 ? ` [round ${round}]` : ''}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, errors ${result.non2xx + result.socketErrors}`)
@@ -123,6 +131,10 @@ async function main(): Promise<number> {
       row.result = median(results)
       if (results.length > 1) row.rounds = results
       row.rssMb = Math.max(...peaks)
+      row.cpu = {
+        nodeMsPerRequest: cpus.reduce((n, c) => n + c.nodeMsPerRequest, 0) / cpus.length,
+        postgresMsPerRequest: cpus.reduce((n, c) => n + c.postgresMsPerRequest, 0) / cpus.length,
+      }
       if (target.server === 'registry') registryPeak = Math.max(registryPeak, row.rssMb)
     }
     registryHwm = memoryOf(registry.pid)?.hwmMb ?? null
@@ -230,16 +242,25 @@ function defineTargets(servers: Record<'A' | 'B' | 'registry', Server>, usccs: s
   ]
 }
 
+/** Qualification ids handed to earlier write phases of this run: a request still in flight when a phase ends may change them later. */
+const handedOut = new Set<string>()
+
 async function writeSpec(baseUrl: string, usccs: string[], keys: BenchKeys, phase: string): Promise<WriteSpec> {
   const tag = `${runTag}${phase}`
+  // Let writes still in flight from the previous phase finish before reading what is free.
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const candidates = (await sampleSuspendable(databaseUrl, smoke ? 3_000 : 60_000)).filter((id) => !handedOut.has(id))
+  const qualificationIds = candidates.slice(0, Math.max(100, Math.floor(candidates.length / 2)))
+  for (const id of qualificationIds) handedOut.add(id)
   return {
     kind: 'write',
     name: 'writes',
     baseUrl,
     token: await keys.token(`bench-writer-${tag}`),
     usccs,
-    qualificationIds: await sampleSuspendable(databaseUrl, smoke ? 5_000 : 30_000),
-    serial: await nextWriteSerial(databaseUrl),
+    qualificationIds,
+    // A gap after the highest USCC written so far, in case a create of the last phase commits late.
+    serial: (await nextWriteSerial(databaseUrl)) + 10_000,
     tag,
   }
 }
@@ -310,6 +331,7 @@ async function auditCheck(spec: WriteSpec, result: LoadResult): Promise<Record<s
 async function profilePass(targets: Target[], keys: BenchKeys): Promise<Record<string, ProfileSummary>> {
   const tool = detectTool(args.tool)
   const out: Record<string, ProfileSummary> = {}
+  const dbActivity: Record<string, DbActivity> = {}
   for (const target of targets) {
     if (target.server !== 'registry' || !selected.has(target.id)) continue
     const dir = join(workDir, 'profiles', `${runTag}-${target.id}`)
@@ -328,15 +350,21 @@ async function profilePass(targets: Target[], keys: BenchKeys): Promise<Record<s
       if ((await probeTarget(profiled, registry.url)) !== 'ok') continue
       await runLoad(tool, await profiled.spec('FW'), { connections: options.connections, durationS: options.warmupS, workDir })
       const spec = await profiled.spec('F')
+      const db = new DbActivitySampler(databaseUrl, POOL_NAMES.registry!)
+      await db.start()
       window = { fromUs: monotonicUs() }
       await runLoad(tool, spec, { connections: options.connections, durationS: options.durationS, workDir })
       window.toUs = monotonicUs()
+      dbActivity[target.id] = await db.stop()
     } finally {
       await registry.stop()
     }
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
     if (file) {
-      out[target.id] = summariseProfile(join(dir, file), window?.toUs ? { fromUs: window.fromUs, toUs: window.toUs } : undefined)
+      out[target.id] = {
+        ...summariseProfile(join(dir, file), window?.toUs ? { fromUs: window.fromUs, toUs: window.toUs } : undefined),
+        ...(dbActivity[target.id] ? { database: dbActivity[target.id] } : {}),
+      }
       log(`  profile ${target.id}: ${join(dir, file)}`)
     }
   }
