@@ -88,7 +88,7 @@ export async function listAudit(db: Database, f: AuditFilter): Promise<AuditRow[
     `SELECT id::text AS id, at, actor_sub, actor_county, actor_dept, request_id, operation, entity_type, entity_id,
             before, after, prev_hash, hash
      FROM audit_event ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY id LIMIT $${params.length}`,
+     ORDER BY audit_event.id LIMIT $${params.length}`,
     params,
   )
 }

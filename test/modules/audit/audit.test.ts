@@ -54,10 +54,17 @@ t.test('a failed write leaves neither data nor an audit entry', async (t) => {
 
 t.test('history tables are append-only in the database itself', async (t) => {
   const app = await build(t)
-  await app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc: newUscc(), name: 'x', countyCode: '371402' } })
+  const uscc = newUscc()
+  await app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc, name: 'x', countyCode: '371402' } })
+  // Row triggers need a row to fire on, also in a fresh embedded database.
+  const [q] = await app.db.query<{ id: string }>(
+    `INSERT INTO qualification (id, uscc, type_code, granted_at, valid_from) VALUES (gen_random_uuid(), $1, 'GOVERNOR_QUALITY_AWARD', now(), now()) RETURNING id`, [uscc])
+  await app.db.query(`INSERT INTO qualification_event (qualification_id, seq, to_status, effective_at, actor_sub) VALUES ($1, 1, 'active', now(), 'test')`, [q!.id])
   for (const sql of ['UPDATE audit_event SET operation = operation', 'DELETE FROM audit_event', 'TRUNCATE audit_event', 'UPDATE qualification_event SET reason = reason', 'DELETE FROM qualification_event']) {
     await t.rejects(app.db.query(sql), /append-only/, sql)
   }
+  const [count] = await app.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM qualification_event WHERE qualification_id = $1`, [q!.id])
+  t.equal(count!.n, '1', 'the history row is still there')
 })
 
 t.test('verification recomputes the chain and finds a row altered behind the application\'s back', async (t) => {
