@@ -56,7 +56,14 @@ export async function prepareDataset(url: string, enterprises: number, opts: { r
   // The guard that keeps the benchmark away from development and test data.
   if (!/bench/i.test(name)) throw new Error(`refusing to use database "${name}": the benchmark only loads databases whose name contains "bench"`)
   const admin = new pg.Client({ connectionString: adminUrl(url) })
-  await admin.connect()
+  try {
+    await admin.connect()
+  } catch (error) {
+    throw new Error(
+      `cannot reach PostgreSQL at ${adminUrl(url).replace(/\/\/[^@]*@/, '//')} (${(error as Error).message}): the benchmark needs a PostgreSQL server ` +
+        'where it may create its own database; point --database-url or BENCH_DATABASE_URL at one',
+    )
+  }
   let meta: Meta | null = null
   try {
     const [row] = (await admin.query(`SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1`, [name])).rows

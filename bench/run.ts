@@ -50,8 +50,12 @@ const options = {
   connections: Math.round(num(args.connections, 50, 'connections')),
   rounds: Math.round(num(args.rounds, 1, 'rounds')),
 }
+// One database per size, so going back and forth between sizes reuses each load.
+const sizeSuffix = (n: number) => (n === 100_000 ? '' : n % 1_000_000 === 0 ? `_${n / 1_000_000}m` : n % 1000 === 0 ? `_${n / 1000}k` : `_${n}`)
 const databaseUrl =
-  args['database-url'] ?? process.env.BENCH_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/${smoke ? 'haopin_bench_smoke' : 'haopin_bench'}`
+  args['database-url'] ??
+  process.env.BENCH_DATABASE_URL ??
+  `postgres://postgres@127.0.0.1:5432/${smoke ? 'haopin_bench_smoke' : `haopin_bench${sizeSuffix(options.enterprises)}`}`
 const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'writes']
 const selected = new Set<TargetId>(args.only ? (args.only.split(',').map((s) => s.trim()) as TargetId[]) : ALL_REGISTRY)
 for (const t of selected) if (!ALL_REGISTRY.includes(t)) throw new Error(`--only: unknown target "${t}" (known: ${ALL_REGISTRY.join(', ')})`)
