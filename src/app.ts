@@ -18,6 +18,7 @@ import referenceRoutes from './modules/reference/reference.routes.ts'
 import enterpriseRoutes from './modules/enterprises/enterprises.routes.ts'
 import auditRoutes from './modules/audit/audit.routes.ts'
 import qualificationRoutes from './modules/qualifications/qualifications.routes.ts'
+import publicRoutes from './modules/public/public.routes.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -80,5 +81,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(enterpriseRoutes)
   await app.register(auditRoutes)
   await app.register(qualificationRoutes)
+  await app.register(publicRoutes)
   return app
 }

@@ -45,8 +45,8 @@ t.test('two different changes with the same If-Match: one 201, the other 412 or 
     const winner = results.find((r) => r.statusCode === 201)!.json().change
     const history = await historyOf(q.id)
     t.same(history.map((h: { toStatus: string }) => h.toStatus), ['active', winner.toStatus])
-    const [{ version }] = await app.db.query<{ version: number }>('SELECT version FROM qualification WHERE id = $1', [q.id])
-    t.equal(version, 2, 'one change applied')
+    const [row] = await app.db.query<{ version: number }>('SELECT version FROM qualification WHERE id = $1', [q.id])
+    t.equal(row?.version, 2, 'one change applied')
   }
 })
 

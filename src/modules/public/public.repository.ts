@@ -1,0 +1,102 @@
+// Public reads. Their own SQL, selecting public columns only (never contact_*, address or
+// legal_representative); status and brand status come from status.sql.ts like everywhere else.
+// Each answer is one statement, prepared on PostgreSQL.
+import type { Database } from '../../db/client.ts'
+import { brandStatusAt, listedAt, statusAt } from '../qualifications/status.sql.ts'
+
+// asOf from $n (null = now); public answers always use everything recorded so far.
+const moment = (asOf: string) => `(SELECT coalesce(${asOf}::timestamptz, statement_timestamp()) AS as_of, statement_timestamp() AS known_at) m`
+
+const PUBLIC_ENTERPRISE = `json_build_object('uscc', e.uscc, 'name', e.name, 'countyCode', e.county_code, 'countyName', c.name,
+  'brandStatus', ${brandStatusAt('e', 'm.as_of', 'm.known_at')})`
+
+// Alias q with type t and status s.
+const PUBLIC_QUALIFICATION = `json_build_object('type', q.type_code, 'typeName', t.name, 'certificateNo', q.certificate_no,
+  'title', q.title, 'issuer', q.issuer, 'batch', q.batch, 'status', s.status,
+  'validFrom', iso_utc(q.valid_from), 'validUntil', iso_utc(q.valid_until))`
+
+const QUALIFICATION_STATUS = `CROSS JOIN LATERAL (SELECT ${statusAt('q', 'm.as_of', 'm.known_at')} AS status) s`
+
+export interface Answer {
+  asOf: string
+  /** The status, enterprise and qualifications found, or null when the subject is unknown. */
+  found: { status: string; enterprise: unknown; qualifications: unknown[] } | null
+}
+
+const BY_USCC = `SELECT iso_utc(m.as_of) AS as_of, (
+  SELECT json_build_object('enterprise', ${PUBLIC_ENTERPRISE},
+    'qualifications', coalesce((
+      SELECT json_agg(${PUBLIC_QUALIFICATION} ORDER BY t.counts_as_listing DESC, q.granted_at DESC, q.id)
+      FROM qualification q JOIN qualification_type t ON t.code = q.type_code ${QUALIFICATION_STATUS}
+      WHERE q.uscc = e.uscc AND s.status IS NOT NULL AND s.status <> 'annulled'), '[]'::json))::text
+  FROM enterprise e JOIN county c ON c.code = e.county_code WHERE e.uscc = $1
+) AS found
+FROM ${moment('$2')}`
+
+export async function answerForEnterprise(db: Database, uscc: string, asOf: Date | null): Promise<Answer> {
+  const [row] = await db.query<{ as_of: string; found: string | null }>(BY_USCC, [uscc, asOf], 'public_verify_enterprise')
+  if (!row!.found) return { asOf: row!.as_of, found: null }
+  const found = JSON.parse(row!.found) as { enterprise: { brandStatus: string }; qualifications: unknown[] }
+  return { asOf: row!.as_of, found: { status: found.enterprise.brandStatus, enterprise: found.enterprise, qualifications: found.qualifications } }
+}
+
+// A number freed by annulment may be granted again: the live holder comes first.
+const BY_CERTIFICATE = `SELECT iso_utc(m.as_of) AS as_of, (
+  SELECT json_build_object('status', s.status, 'enterprise', ${PUBLIC_ENTERPRISE}, 'qualification', ${PUBLIC_QUALIFICATION})::text
+  FROM qualification q JOIN qualification_type t ON t.code = q.type_code
+    JOIN enterprise e ON e.uscc = q.uscc JOIN county c ON c.code = e.county_code ${QUALIFICATION_STATUS}
+  WHERE q.type_code = $1 AND q.certificate_no = $2 AND s.status IS NOT NULL
+  ORDER BY s.status = 'annulled', q.granted_at DESC, q.id LIMIT 1
+) AS found
+FROM ${moment('$3')}`
+
+export async function answerForCertificate(db: Database, type: string, certificateNo: string, asOf: Date | null): Promise<Answer> {
+  const [row] = await db.query<{ as_of: string; found: string | null }>(BY_CERTIFICATE, [type, certificateNo, asOf], 'public_verify_certificate')
+  if (!row!.found) return { asOf: row!.as_of, found: null }
+  const found = JSON.parse(row!.found) as { status: string; enterprise: unknown; qualification: unknown }
+  return { asOf: row!.as_of, found: { status: found.status, enterprise: found.enterprise, qualifications: [found.qualification] } }
+}
+
+export interface ShowcaseFilter {
+  countyCode?: string | undefined
+  type?: string | undefined
+  afterUscc?: string | undefined
+  limit: number
+}
+
+/** Listed enterprises in USCC order, one more than the limit; asOf even when the page is empty. */
+export async function showcasePage(db: Database, f: ShowcaseFilter): Promise<{ asOf: string; items: { uscc: string; doc: string }[] }> {
+  const params: unknown[] = []
+  const p = (value: unknown) => {
+    params.push(value)
+    return `$${params.length}`
+  }
+  const where = [listedAt('e', 'm.as_of', 'm.known_at')]
+  if (f.countyCode) where.push(`e.county_code = ${p(f.countyCode)}`)
+  if (f.type) {
+    where.push(`EXISTS (SELECT 1 FROM qualification fq WHERE fq.uscc = e.uscc AND fq.type_code = ${p(f.type)}
+      AND ${statusAt('fq', 'm.as_of', 'm.known_at')} = 'active')`)
+  }
+  if (f.afterUscc) where.push(`e.uscc > ${p(f.afterUscc)}`)
+  const limit = p(f.limit + 1)
+  const rows = await db.query<{ as_of: string; uscc: string | null; doc: string | null }>(
+    `SELECT iso_utc(m.as_of) AS as_of, x.uscc, x.doc
+     FROM ${moment('NULL')}
+     LEFT JOIN LATERAL (
+       SELECT e.uscc, json_build_object('uscc', e.uscc, 'name', e.name, 'countyCode', e.county_code, 'countyName', c.name,
+         'brandStatus', ${brandStatusAt('e', 'm.as_of', 'm.known_at')},
+         'qualifications', coalesce((
+           SELECT json_agg(json_build_object('type', q.type_code, 'typeName', t.name, 'listing', t.counts_as_listing,
+                    'certificateNo', q.certificate_no, 'title', q.title, 'batch', q.batch,
+                    'validFrom', iso_utc(q.valid_from), 'validUntil', iso_utc(q.valid_until))
+                  ORDER BY t.counts_as_listing DESC, q.granted_at, q.id)
+           FROM qualification q JOIN qualification_type t ON t.code = q.type_code ${QUALIFICATION_STATUS}
+           WHERE q.uscc = e.uscc AND s.status = 'active'), '[]'::json))::text AS doc
+       FROM enterprise e JOIN county c ON c.code = e.county_code
+       WHERE ${where.join(' AND ')}
+       ORDER BY e.uscc LIMIT ${limit}
+     ) x ON true`,
+    params,
+  )
+  return { asOf: rows[0]!.as_of, items: rows.filter((r) => r.uscc !== null).map((r) => ({ uscc: r.uscc!, doc: r.doc! })) }
+}
