@@ -141,25 +141,31 @@ export function memoryOf(pid: number): { rssMb: number; hwmMb: number } | null {
   }
 }
 
-/** Samples a process's RSS while a target runs; the peak is the larger of the samples and VmHWM deltas. */
+/** Samples a process's resident memory (VmRSS) while a target runs: first, last and peak, MB. */
 export class RssSampler {
   private timer: NodeJS.Timeout | undefined
   private peak = 0
+  private first: number | undefined
+  private last = 0
   constructor(private readonly pid: number, private readonly everyMs = 100) {}
   start() {
     this.peak = 0
+    this.first = undefined
     this.sample()
     this.timer = setInterval(() => this.sample(), this.everyMs)
     this.timer.unref()
   }
   private sample() {
     const m = memoryOf(this.pid)
-    if (m && m.rssMb > this.peak) this.peak = m.rssMb
+    if (!m) return
+    this.first ??= m.rssMb
+    this.last = m.rssMb
+    if (m.rssMb > this.peak) this.peak = m.rssMb
   }
-  stop(): number {
+  stop(): { peakMb: number; firstMb: number; lastMb: number } {
     if (this.timer) clearInterval(this.timer)
     this.sample()
-    return this.peak
+    return { peakMb: this.peak, firstMb: this.first ?? 0, lastMb: this.last }
   }
 }
 

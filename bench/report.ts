@@ -15,6 +15,8 @@ export interface Row {
   result?: LoadResult
   /** Peak VmRSS of the server process sampled during this target, MB. */
   rssMb?: number
+  /** VmRSS when the measured run started and when it ended, MB. */
+  rssRange?: { firstMb: number; lastMb: number }
   /** Per round, when run more than once (the row's result is the median). */
   rounds?: LoadResult[]
   /** CPU ms per request: the server's node process and its PostgreSQL backends. */
@@ -156,6 +158,8 @@ export function markdown(rep: Report): string {
   for (const row of rep.rows) lines.push(`| ${cells(row).join(' | ')} |`)
   lines.push('')
   lines.push(`Registry peak RSS: ${fmt(rep.registryPeakRssMb ?? undefined)} MB sampled during its runs (VmHWM over the process life: ${fmt(rep.registryHwmMb ?? undefined)} MB).`)
+  const ranges = rep.rows.filter((r) => r.server === 'registry' && r.rssRange).map((r) => `${r.id} ${r.rssRange!.firstMb}→${r.rssRange!.lastMb}`)
+  if (ranges.length) lines.push(`Registry VmRSS at the start → end of each measured run, MB: ${ranges.join(', ')}.`)
   const w = rep.rows.find((r) => r.id === 'writes')
   if (w?.result?.statuses) lines.push(`Write mix statuses: ${JSON.stringify(w.result.statuses)}.`)
   if (rep.writeAudit) lines.push(`Write audit check: ${JSON.stringify(rep.writeAudit)}.`)

@@ -115,6 +115,7 @@ async function main(): Promise<number> {
       }
       const results: LoadResult[] = []
       const peaks: number[] = []
+      const rss: { firstMb: number; lastMb: number }[] = []
       const cpus: CpuUse[] = []
       for (let round = 1; round <= options.rounds; round++) {
         const loadOpts: LoadOptions = { connections: options.connections, durationS: options.warmupS, workDir }
@@ -125,7 +126,9 @@ async function main(): Promise<number> {
         await cpu.start()
         sampler.start()
         const result = await runLoad(tool, spec, { ...loadOpts, durationS: options.durationS })
-        peaks.push(sampler.stop())
+        const mem = sampler.stop()
+        peaks.push(mem.peakMb)
+        rss.push(mem)
         cpus.push(await cpu.stop(result.requests))
         results.push(result)
         if (spec.kind === 'write') writeAudit.push(await auditCheck(spec, result))
@@ -135,6 +138,7 @@ async function main(): Promise<number> {
       row.result = median(results)
       if (results.length > 1) row.rounds = results
       row.rssMb = Math.max(...peaks)
+      row.rssRange = { firstMb: Math.round(rss[0]!.firstMb), lastMb: Math.round(rss[rss.length - 1]!.lastMb) }
       row.cpu = {
         nodeMsPerRequest: cpus.reduce((n, c) => n + c.nodeMsPerRequest, 0) / cpus.length,
         postgresMsPerRequest: cpus.reduce((n, c) => n + c.postgresMsPerRequest, 0) / cpus.length,
