@@ -129,6 +129,22 @@ export const ShowcasePage = Type.Object({
   asOf: Type.String({ format: 'date-time' }),
   items: Type.Array(ShowcaseItem),
   nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })),
+}, {
+  examples: [{
+    asOf: '2025-11-26T04:00:00.000Z',
+    items: [{
+      uscc: '91350100M000100Y43',
+      name: '德州市华源生态科技有限公司',
+      countyCode: '371402',
+      countyName: '德城区',
+      brandStatus: 'listed',
+      qualifications: [
+        { type: 'HAOPIN_SHANDONG_BRAND', typeName: '"好品山东"品牌', listing: true, certificateNo: null, title: '华源', batch: '2023年第二批', validFrom: '2023-12-20T00:00:00.000Z', validUntil: null },
+        { type: 'TAISHAN_QUALITY_CERT', typeName: '"泰山品质"认证', listing: false, certificateNo: 'TSPZ-2024-0001', title: '华源牌有机小米', batch: null, validFrom: '2024-03-15T00:00:00.000Z', validUntil: '2027-03-15T00:00:00.000Z' },
+      ],
+    }],
+    nextCursor: null,
+  }],
 })
 
 export const ShowcaseQuery = Type.Object(

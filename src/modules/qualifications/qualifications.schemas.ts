@@ -68,6 +68,59 @@ export const GrantQualification = Type.Object(
 )
 export type GrantQualificationInput = Static<typeof GrantQualification>
 
+const QUALIFICATION_EXAMPLE = {
+  id: '0c6b1d0e-8f9a-4e4b-9a51-2f0b7c3d1e25',
+  uscc: '91350100M000100Y43',
+  enterpriseName: '德州市华源生态科技有限公司',
+  countyCode: '371402',
+  type: 'TAISHAN_QUALITY_CERT',
+  typeName: '"泰山品质"认证',
+  certificateNo: 'TSPZ-2024-0001',
+  title: '华源牌有机小米',
+  scope: '有机小米、杂粮系列产品',
+  issuer: '山东省市场监督管理局',
+  issuerLevel: 'province',
+  grantedAt: '2024-03-15T00:00:00.000Z',
+  validFrom: '2024-03-15T00:00:00.000Z',
+  validUntil: '2027-03-15T00:00:00.000Z',
+  batch: null,
+  renews: null,
+  renewedBy: null,
+  documents: [{ name: '泰山品质认证证书.pdf', sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' }],
+  status: 'active',
+  version: 1,
+  recordedAt: '2024-03-18T02:11:09.412Z',
+  updatedAt: '2024-03-18T02:11:09.412Z',
+  asOf: '2025-11-26T04:00:00.000Z',
+  knownAt: '2025-11-26T04:00:00.000Z',
+}
+
+const EVENT_EXAMPLE = {
+  seq: 2,
+  fromStatus: 'active',
+  toStatus: 'revoked',
+  reasonCode: 'quality_below_standard',
+  reason: '省级监督抽查产品质量不合格，整改不到位',
+  occurredAt: '2025-03-10T00:00:00.000Z',
+  effectiveAt: '2025-07-01T00:00:00.000Z',
+  recordedAt: '2025-07-09T06:42:17.508Z',
+  decision: { authority: '山东省市场监督管理局', level: 'province', documentNo: '鲁市监质发〔2025〕12号', decidedAt: '2025-06-20T00:00:00.000Z' },
+  actor: { sub: 'city-market-regulation', county: null, dept: 'MARKET_REGULATION', requestId: '5d0c2a8e-51a4-4f4e-9a0f-0b7f3b1f9e02' },
+}
+
+const GRANT_EVENT_EXAMPLE = {
+  seq: 1,
+  fromStatus: null,
+  toStatus: 'active',
+  reasonCode: 'grant',
+  reason: null,
+  occurredAt: null,
+  effectiveAt: '2024-03-15T00:00:00.000Z',
+  recordedAt: '2024-03-18T02:11:09.412Z',
+  decision: { authority: '山东省市场监督管理局', level: 'province', documentNo: null, decidedAt: '2024-03-15T00:00:00.000Z' },
+  actor: { sub: 'city-market-regulation', county: null, dept: 'MARKET_REGULATION', requestId: '1f7a9c3b-0d2e-4b6a-8c5d-7e9f1a2b3c4d' },
+}
+
 export const Qualification = Type.Object({
   id: Type.String({ format: 'uuid' }),
   uscc: Type.String({ examples: ['91350100M000100Y43'] }),
@@ -93,12 +146,12 @@ export const Qualification = Type.Object({
   updatedAt: Type.String({ format: 'date-time', description: 'When the registry recorded the latest change' }),
   asOf: Type.String({ format: 'date-time', description: 'The moment `status` describes' }),
   knownAt: Type.String({ format: 'date-time', description: 'The registry\'s knowledge `status` is based on: changes recorded by then' }),
-})
+}, { examples: [QUALIFICATION_EXAMPLE] })
 
 export const QualificationPage = Type.Object({
   items: Type.Array(Qualification),
   nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })),
-})
+}, { examples: [{ items: [QUALIFICATION_EXAMPLE], nextCursor: 'WyIyMDI0LTAzLTE1VDAwOjAwOjAwLjAwMFoiLCIwYzZiMWQwZS04ZjlhLTRlNGItOWE1MS0yZjBiN2MzZDFlMjUiXQ' }] })
 
 const Decision = Type.Object(
   {
@@ -155,17 +208,22 @@ export const HistoryEvent = Type.Object({
     { sub: Type.String(), county: Nullable(Type.String()), dept: Nullable(Type.String()), requestId: Nullable(Type.String()) },
     { description: 'Who recorded it (from the token)' },
   ),
-})
+}, { examples: [EVENT_EXAMPLE] })
 
 export const History = Type.Object({
   qualificationId: Type.String({ format: 'uuid' }),
   knownAt: Type.String({ format: 'date-time', description: 'Events recorded by this moment are listed' }),
   items: Type.Array(HistoryEvent),
-})
+}, { examples: [{ qualificationId: QUALIFICATION_EXAMPLE.id, knownAt: '2025-11-26T04:00:00.000Z', items: [GRANT_EVENT_EXAMPLE, EVENT_EXAMPLE] }] })
 
 export const StatusChangeResult = Type.Object({
   change: HistoryEvent,
   qualification: Qualification,
+}, {
+  examples: [{
+    change: EVENT_EXAMPLE,
+    qualification: { ...QUALIFICATION_EXAMPLE, status: 'revoked', version: 2, updatedAt: EVENT_EXAMPLE.recordedAt, asOf: EVENT_EXAMPLE.recordedAt, knownAt: EVENT_EXAMPLE.recordedAt },
+  }],
 })
 
 const AsOfFields = {
