@@ -42,12 +42,18 @@ const READ_GOALS: Partial<Record<TargetId, { rps: number; p99: number }>> = {
 export const WRITES_PER_S_GOAL = 1000
 export const RSS_GOAL_MB = 300
 
+/** Ratio of each registry figure to (B): per round against (B) of the same round, then the median. */
 export function addRatios(rows: Row[]): void {
-  const b = rows.find((r) => r.id === 'B')?.result
+  const b = rows.find((r) => r.id === 'B')
+  if (!b?.result) return
+  const bRounds = b.rounds ?? [b.result]
+  const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)]!
   for (const row of rows) {
-    if (!row.result || !b || row.server !== 'registry') continue
-    row.ratioRps = row.result.rps / b.rps
-    row.ratioP99 = row.result.p99Ms / b.p99Ms
+    if (!row.result || row.server !== 'registry') continue
+    const rounds = row.rounds ?? [row.result]
+    const n = Math.min(rounds.length, bRounds.length)
+    row.ratioRps = median(rounds.slice(0, n).map((r, i) => r.rps / bRounds[i]!.rps))
+    row.ratioP99 = median(rounds.slice(0, n).map((r, i) => r.p99Ms / bRounds[i]!.p99Ms))
   }
 }
 
@@ -152,7 +158,10 @@ export function markdown(rep: Report): string {
       (d.reused ? `reused (loaded in ${fmt(d.loadSeconds as number, 1)} s)` : `loaded in ${fmt(d.loadSeconds as number, 1)} s`),
   )
   const o = rep.options
-  lines.push(`- Load: ${rep.tool}, ${o.connections} connections, ${o.durationS} s per target after ${o.warmupS} s warm-up, ${o.rounds} round(s) (median)`)
+  lines.push(
+    `- Load: ${rep.tool}, ${o.connections} connections, ${o.durationS} s per target after ${o.warmupS} s warm-up, ${o.rounds} round(s)` +
+      (Number(o.rounds) > 1 ? ' through all targets in turn; figures are medians over rounds, ratios are medians of per-round ratios to (B)' : ''),
+  )
   lines.push('')
   lines.push(`| ${HEADER.join(' | ')} |`, `|${HEADER.map((_, i) => (i >= 2 ? '---:' : '---')).join('|')}|`)
   for (const row of rep.rows) lines.push(`| ${cells(row).join(' | ')} |`)

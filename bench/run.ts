@@ -66,6 +66,13 @@ const POOL_NAMES: Record<'A' | 'B' | 'registry', string | null> = { A: null, B: 
 const runTag = Date.now().toString(36).toUpperCase()
 const log = (line: string) => console.log(line)
 
+interface Measurements {
+  results: LoadResult[]
+  peaks: number[]
+  rss: { firstMb: number; lastMb: number }[]
+  cpus: CpuUse[]
+}
+
 interface Target {
   id: TargetId
   label: string
@@ -95,6 +102,12 @@ async function main(): Promise<number> {
     startServer({ name: 'registry', script: 'src/server.ts', env: registryEnv, readyPath: '/readyz', logDir }),
   ])
   const servers: Record<'A' | 'B' | 'registry', Server> = { A: serverA, B: serverB, registry }
+  // Interrupted: take the servers down with us rather than leave them listening.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void Promise.all(Object.values(servers).map((srv) => srv.stop())).finally(() => process.exit(130))
+    })
+  }
 
   const writeAudit: Record<string, unknown>[] = []
   const targets = defineTargets(servers, usccs, readToken, keys)
@@ -103,6 +116,7 @@ async function main(): Promise<number> {
   let registryPeak = 0
   let registryHwm: number | null = null
   try {
+    const active: { target: Target; row: Row; m: Measurements }[] = []
     for (const target of targets) {
       if (target.server === 'registry' && !selected.has(target.id)) continue
       const row: Row = { id: target.id, label: target.label, server: target.server, state: 'ok', tool }
@@ -113,35 +127,39 @@ async function main(): Promise<number> {
         log(`  ${target.label}: ${probe}`)
         continue
       }
-      const results: LoadResult[] = []
-      const peaks: number[] = []
-      const rss: { firstMb: number; lastMb: number }[] = []
-      const cpus: CpuUse[] = []
-      for (let round = 1; round <= options.rounds; round++) {
+      active.push({ target, row, m: { results: [], peaks: [], rss: [], cpus: [] } })
+    }
+    // Rounds go through every target in turn, so each round's ratios to (B) compare figures
+    // taken minutes apart at most, under the same background load.
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const { target, m } of active) {
+        const server = servers[target.server]
         const loadOpts: LoadOptions = { connections: options.connections, durationS: options.warmupS, workDir }
         await runLoad(tool, await target.spec(`W${round}`), loadOpts)
         const spec = await target.spec(`R${round}`)
-        const sampler = new RssSampler(servers[target.server].pid)
-        const cpu = new CpuMeter(servers[target.server].pid, databaseUrl, POOL_NAMES[target.server])
+        const sampler = new RssSampler(server.pid)
+        const cpu = new CpuMeter(server.pid, databaseUrl, POOL_NAMES[target.server])
         await cpu.start()
         sampler.start()
         const result = await runLoad(tool, spec, { ...loadOpts, durationS: options.durationS })
         const mem = sampler.stop()
-        peaks.push(mem.peakMb)
-        rss.push(mem)
-        cpus.push(await cpu.stop(result.requests))
-        results.push(result)
+        m.peaks.push(mem.peakMb)
+        m.rss.push(mem)
+        m.cpus.push(await cpu.stop(result.requests))
+        m.results.push(result)
         if (spec.kind === 'write') writeAudit.push(await auditCheck(spec, result))
         log(`  ${target.label}${options.rounds > 1 ? ` [round ${round}]` : ''}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, errors ${result.non2xx + result.socketErrors}`)
         if (result.non2xx + result.socketErrors > 0 && spec.kind === 'read') log(`    sample of statuses: ${await sampleStatuses(spec)}`)
       }
-      row.result = median(results)
-      if (results.length > 1) row.rounds = results
-      row.rssMb = Math.max(...peaks)
-      row.rssRange = { firstMb: Math.round(rss[0]!.firstMb), lastMb: Math.round(rss[rss.length - 1]!.lastMb) }
+    }
+    for (const { target, row, m } of active) {
+      row.result = median(m.results)
+      if (m.results.length > 1) row.rounds = m.results
+      row.rssMb = Math.max(...m.peaks)
+      row.rssRange = { firstMb: Math.round(m.rss[0]!.firstMb), lastMb: Math.round(m.rss[m.rss.length - 1]!.lastMb) }
       row.cpu = {
-        nodeMsPerRequest: cpus.reduce((n, c) => n + c.nodeMsPerRequest, 0) / cpus.length,
-        postgresMsPerRequest: cpus.reduce((n, c) => n + c.postgresMsPerRequest, 0) / cpus.length,
+        nodeMsPerRequest: m.cpus.reduce((n, c) => n + c.nodeMsPerRequest, 0) / m.cpus.length,
+        postgresMsPerRequest: m.cpus.reduce((n, c) => n + c.postgresMsPerRequest, 0) / m.cpus.length,
       }
       if (target.server === 'registry') registryPeak = Math.max(registryPeak, row.rssMb)
     }
