@@ -241,3 +241,22 @@ t.test('bad list and read requests are 400 or 404, never 500', async (t) => {
   t.equal((await app.inject({ url: '/v1/qualifications/00000000-0000-4000-8000-000000000000/history', headers: read })).statusCode, 404)
   t.equal((await app.inject({ url: '/v1/qualifications' })).statusCode, 401)
 })
+
+t.test('a grant retried with its Idempotency-Key is recorded once and audited once', async (t) => {
+  const e = await createEnterprise(app)
+  const body = grantBody()
+  const headers = { ...(await writer()), 'idempotency-key': `grant-${body.certificateNo}` }
+  const first = await post(e.uscc, body, headers)
+  const retry = await post(e.uscc, body, headers)
+  t.equal(first.statusCode, 201)
+  t.equal(retry.statusCode, 201)
+  t.equal(retry.headers['idempotency-replayed'], 'true')
+  t.equal(retry.headers.etag, first.headers.etag)
+  t.equal(retry.headers.location, first.headers.location)
+  const [counts] = await app.db.query<{ granted: number; audited: number }>(
+    `SELECT (SELECT count(*)::int FROM qualification WHERE uscc = $1) AS granted,
+            (SELECT count(*)::int FROM audit_event WHERE entity_type = 'qualification' AND entity_id = $2) AS audited`, [e.uscc, first.json().id])
+  t.same(counts, { granted: 1, audited: 1 })
+  const other = await post(e.uscc, grantBody(), headers)
+  t.equal(other.statusCode, 422, 'the same key with another body')
+})
