@@ -71,7 +71,7 @@ export function evaluateGoals(rows: Row[], registryPeakRssMb: number | null, aud
       target: row.id,
       what: `${row.label}: ≥ ${g.rps} × (B) req/s, p99 ≤ ${g.p99} × (B)`,
       met,
-      detail: `${row.ratioRps.toFixed(2)} × req/s, ${row.ratioP99.toFixed(2)} × p99`,
+      detail: `${ratio(row.ratioRps)} req/s, ${ratio(row.ratioP99)} p99`,
     })
   }
   const w = rows.find((r) => r.id === 'writes')
@@ -94,7 +94,7 @@ export function evaluateGoals(rows: Row[], registryPeakRssMb: number | null, aud
 }
 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? '' : n.toFixed(digits))
-const ratio = (n: number | undefined) => (n === undefined ? '' : `${n.toFixed(2)}×`)
+const ratio = (n: number | undefined) => (n === undefined ? '' : `${n >= 0.1 || n === 0 ? n.toFixed(2) : n.toPrecision(2)}×`)
 
 function cells(row: Row): string[] {
   const r = row.result
@@ -138,6 +138,8 @@ export interface Report {
   rows: Row[]
   registryPeakRssMb: number | null
   registryHwmMb: number | null
+  /** VmRSS of the registry once ready, before any load. */
+  registryIdleRssMb: number | null
   writeAudit: Record<string, unknown> | null
   goals: Goal[]
   consistency: { ok: boolean; problems: string[] }
@@ -166,7 +168,10 @@ export function markdown(rep: Report): string {
   lines.push(`| ${HEADER.join(' | ')} |`, `|${HEADER.map((_, i) => (i >= 2 ? '---:' : '---')).join('|')}|`)
   for (const row of rep.rows) lines.push(`| ${cells(row).join(' | ')} |`)
   lines.push('')
-  lines.push(`Registry peak RSS: ${fmt(rep.registryPeakRssMb ?? undefined)} MB sampled during its runs (VmHWM over the process life: ${fmt(rep.registryHwmMb ?? undefined)} MB).`)
+  lines.push(
+    `Registry RSS: ${fmt(rep.registryIdleRssMb ?? undefined)} MB idle after start; peak ${fmt(rep.registryPeakRssMb ?? undefined)} MB sampled during its runs ` +
+      `(VmHWM over the process life: ${fmt(rep.registryHwmMb ?? undefined)} MB).`,
+  )
   const ranges = rep.rows.filter((r) => r.server === 'registry' && r.rssRange).map((r) => `${r.id} ${r.rssRange!.firstMb}→${r.rssRange!.lastMb}`)
   if (ranges.length) lines.push(`Registry VmRSS at the start → end of each measured run, MB: ${ranges.join(', ')}.`)
   const w = rep.rows.find((r) => r.id === 'writes')

@@ -102,6 +102,7 @@ async function main(): Promise<number> {
     startServer({ name: 'registry', script: 'src/server.ts', env: registryEnv, readyPath: '/readyz', logDir }),
   ])
   const servers: Record<'A' | 'B' | 'registry', Server> = { A: serverA, B: serverB, registry }
+  const registryIdleRssMb = memoryOf(registry.pid)?.rssMb ?? null
   // Interrupted: take the servers down with us rather than leave them listening.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -206,6 +207,7 @@ async function main(): Promise<number> {
     rows,
     registryPeakRssMb: registryPeak || null,
     registryHwmMb: registryHwm,
+    registryIdleRssMb,
     writeAudit: writeAudit.length ? { phases: writeAudit } : null,
     goals,
     consistency: { ok: problems.length === 0, problems },
@@ -213,7 +215,7 @@ async function main(): Promise<number> {
   }
 
   console.log('\n' + consoleTable(rows) + '\n')
-  log(`registry peak RSS ${registryPeak ? Math.round(registryPeak) : '?'} MB (VmHWM ${registryHwm ? Math.round(registryHwm) : '?'} MB)`)
+  log(`registry RSS: ${registryIdleRssMb ? Math.round(registryIdleRssMb) : '?'} MB idle after start, peak ${registryPeak ? Math.round(registryPeak) : '?'} MB under load (VmHWM ${registryHwm ? Math.round(registryHwm) : '?'} MB)`)
   for (const g of goals) log(`${g.met === null ? '  n/a' : g.met ? '  met' : '  NOT MET'}  ${g.what} — ${g.detail}`)
   const outDir = args.out ?? join(ROOT, smoke ? 'bench/.work/results' : 'bench/results')
   mkdirSync(outDir, { recursive: true })
@@ -292,8 +294,8 @@ async function writeSpec(baseUrl: string, usccs: string[], keys: BenchKeys, phas
 }
 
 /** One request of each kind before loading: an endpoint that is not there yet is reported, not loaded. */
-async function probeTarget(target: Target, baseUrl: string): Promise<string> {
-  const spec = await target.spec('P')
+async function probeTarget(target: Target, baseUrl: string, phase = 'P'): Promise<string> {
+  const spec = await target.spec(phase)
   const requests =
     spec.kind === 'read'
       ? [{ method: 'GET', path: spec.paths[0]!, body: undefined as string | undefined }]
@@ -373,7 +375,7 @@ async function profilePass(targets: Target[], keys: BenchKeys): Promise<Record<s
     let window: { fromUs: number; toUs?: number } | undefined
     const profiled: Target = { ...target, spec: async (phase) => ({ ...(await target.spec(phase)), baseUrl: registry.url }) }
     try {
-      if ((await probeTarget(profiled, registry.url)) !== 'ok') continue
+      if ((await probeTarget(profiled, registry.url, 'FP')) !== 'ok') continue
       await runLoad(tool, await profiled.spec('FW'), { connections: options.connections, durationS: options.warmupS, workDir })
       const spec = await profiled.spec('F')
       const db = new DbActivitySampler(databaseUrl, POOL_NAMES.registry!)
