@@ -42,7 +42,9 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
 }
 
 function createServerDatabase(connectionString: string, max: number): Database {
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, application_name: 'haopin-registry' })
+  // JIT compilation pays off for long analytical queries only: on the registry's short statements
+  // it added ~0.4 s to list queries whose estimated cost is high (measured on the 100k dataset).
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, application_name: 'haopin-registry', options: '-c jit=off' })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })

@@ -1,7 +1,7 @@
 // The only code that touches enterprise and cultivation_listing. Reads are one SQL statement
 // that builds the response document (json_build_object), so a GET is one round trip.
 import type { Database, Tx } from '../../db/client.ts'
-import { brandStatusAt, statusAt } from '../qualifications/status.sql.ts'
+import { brandStatusFrom, brandStatusIs, statusAt } from '../qualifications/status.sql.ts'
 import type { ListEnterprisesFilter } from './enterprises.schemas.ts'
 
 /** Row columns an enterprise is written from; matches the table (snake_case). */
@@ -34,9 +34,7 @@ SELECT e.uscc, json_build_object(
   'industryCode', e.industry_code, 'address', e.address, 'legalRepresentative', e.legal_representative,
   'contact', json_build_object('name', e.contact_name, 'phone', e.contact_phone, 'email', e.contact_email),
   'cultivationStage', e.cultivation_stage, 'cultivationLists', cl.lists, 'businessStatus', e.business_status,
-  'brandStatus', CASE WHEN aq.listed THEN 'listed'
-                      WHEN aq.n > 0 OR e.cultivation_stage IS NOT NULL OR cl.n > 0 THEN 'cultivating'
-                      ELSE 'none' END,
+  'brandStatus', ${brandStatusFrom('e', 'aq.listed', 'aq.n > 0')},
   'activeQualifications', aq.items,
   'version', e.version, 'createdAt', iso_utc(e.created_at), 'updatedAt', iso_utc(e.updated_at)
 )::text AS doc
@@ -51,8 +49,7 @@ CROSS JOIN LATERAL (
   WHERE q.uscc = e.uscc AND ${statusAt('q', '$2', '$2')} = 'active'
 ) aq
 CROSS JOIN LATERAL (
-  SELECT coalesce(json_agg(json_build_object('list', l.list, 'year', l.year) ORDER BY l.year, l.list), '[]'::json) AS lists,
-         count(*) AS n
+  SELECT coalesce(json_agg(json_build_object('list', l.list, 'year', l.year) ORDER BY l.year, l.list), '[]'::json) AS lists
   FROM cultivation_listing l WHERE l.uscc = e.uscc
 ) cl
 WHERE e.uscc = ANY($1::text[])
@@ -102,8 +99,14 @@ export async function listPage(db: Database, f: ListEnterprisesFilter, afterUscc
   if (f.qualificationType) {
     where.push(`EXISTS (SELECT 1 FROM qualification fq WHERE fq.uscc = e.uscc AND fq.type_code = ${p(f.qualificationType)} AND ${statusAt('fq', at(), at())} = 'active')`)
   }
-  if (f.brandStatus) where.push(`(${brandStatusAt('e', at(), at())}) = ${p(f.brandStatus)}`)
-  if (f.q) where.push(`e.name_grams @> ${p(queryGrams(f.q))}::text[] AND lower(e.name) LIKE ${p(`%${likeEscape(f.q.toLowerCase())}%`)}`)
+  if (f.brandStatus) where.push(`(${brandStatusIs('e', f.brandStatus, at(), at())})`)
+  if (f.q) {
+    // The grams of a 1- or 2-character query are the query itself, so containment is the match;
+    // longer queries need the LIKE as well (their bigrams may occur apart). Leaving out the
+    // redundant LIKE keeps the planner's row estimate right for common terms such as 德州.
+    where.push(`e.name_grams @> ${p(queryGrams(f.q))}::text[]`)
+    if ([...f.q].length > 2) where.push(`lower(e.name) LIKE ${p(`%${likeEscape(f.q.toLowerCase())}%`)}`)
+  }
   if (afterUscc) where.push(`e.uscc > ${p(afterUscc)}`)
   const limit = p(f.limit + 1)
   const rows = await db.query<{ uscc: string }>(
