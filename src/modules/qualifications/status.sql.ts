@@ -9,8 +9,11 @@ export function statusAt(q: string, asOf: string, knownAt: string): string {
 
 /** Condition: enterprise alias `e` holds an active listing (好品山东) at the given times. */
 export function listedAt(e: string, asOf: string, knownAt: string): string {
-  return `EXISTS (SELECT 1 FROM qualification lq JOIN qualification_type lt ON lt.code = lq.type_code
-    WHERE lq.uscc = ${e}.uscc AND lt.counts_as_listing AND ${statusAt('lq', asOf, knownAt)} = 'active')`
+  // ANY(ARRAY(...)) is computed once per statement and joins the index condition, so the status
+  // is computed only for listing-type qualifications.
+  return `EXISTS (SELECT 1 FROM qualification lq
+    WHERE lq.uscc = ${e}.uscc AND lq.type_code = ANY (ARRAY(SELECT lt.code FROM qualification_type lt WHERE lt.counts_as_listing))
+      AND ${statusAt('lq', asOf, knownAt)} = 'active')`
 }
 
 /** Condition: enterprise alias `e` holds any active qualification at the given times. */
@@ -19,12 +22,29 @@ export function holdsActiveAt(e: string, asOf: string, knownAt: string): string 
 }
 
 /**
+ * Expression: the brand-status rule for enterprise alias `e`, given SQL conditions for "holds an
+ * active listing" and "holds any active qualification" — 'listed', else 'cultivating' (also with
+ * a cultivation stage or list), else 'none'. For reads that compute each qualification's status
+ * once and aggregate the two conditions from it.
+ */
+export function brandStatusFrom(e: string, listed: string, holdsActive: string): string {
+  return `CASE WHEN ${listed} THEN 'listed'
+    WHEN ${e}.cultivation_stage IS NOT NULL OR EXISTS (SELECT 1 FROM cultivation_listing cl WHERE cl.uscc = ${e}.uscc)
+      OR ${holdsActive} THEN 'cultivating'
+    ELSE 'none' END`
+}
+
+/**
  * Expression: brand status of enterprise alias `e` — 'listed' with an active 好品山东 listing,
  * 'cultivating' with any other active qualification or a cultivation stage or list, else 'none'.
  */
 export function brandStatusAt(e: string, asOf: string, knownAt: string): string {
-  return `CASE WHEN ${listedAt(e, asOf, knownAt)} THEN 'listed'
-    WHEN ${e}.cultivation_stage IS NOT NULL OR EXISTS (SELECT 1 FROM cultivation_listing cl WHERE cl.uscc = ${e}.uscc)
-      OR ${holdsActiveAt(e, asOf, knownAt)} THEN 'cultivating'
-    ELSE 'none' END`
+  return brandStatusFrom(e, listedAt(e, asOf, knownAt), holdsActiveAt(e, asOf, knownAt))
+}
+
+/** Condition: brand status of enterprise alias `e` equals `status`, evaluating only what that status needs (list filters). */
+export function brandStatusIs(e: string, status: 'listed' | 'cultivating' | 'none', asOf: string, knownAt: string): string {
+  if (status === 'listed') return listedAt(e, asOf, knownAt)
+  return `NOT ${listedAt(e, asOf, knownAt)} AND ${status === 'none' ? 'NOT ' : ''}(${e}.cultivation_stage IS NOT NULL
+    OR EXISTS (SELECT 1 FROM cultivation_listing cl WHERE cl.uscc = ${e}.uscc) OR ${holdsActiveAt(e, asOf, knownAt)})`
 }
