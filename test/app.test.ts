@@ -2,12 +2,17 @@
 import t from 'tap'
 import { buildApp } from '../src/app.ts'
 import { createDatabase } from '../src/db/client.ts'
+import type { FastifyInstance } from 'fastify'
 import { build, testConfig } from './helpers/app.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
+let app: FastifyInstance
+t.before(async () => {
+  app = await build(t)
+})
+
 t.test('X-Request-Id is taken from the request when usable, generated otherwise, and echoed', async (t) => {
-  const app = await build(t)
   const given = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'gw-2026.11:abc_1' } })
   t.equal(given.headers['x-request-id'], 'gw-2026.11:abc_1')
 
@@ -27,7 +32,6 @@ t.test('X-Request-Id is taken from the request when usable, generated otherwise,
 })
 
 t.test('security headers are set on every kind of response', async (t) => {
-  const app = await build(t)
   // Any route that needs a token will do for a 401; find one in the contract.
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
   const protectedPath = Object.entries(doc.paths as Record<string, Record<string, { security?: unknown[] }>>).find(
@@ -50,7 +54,6 @@ t.test('security headers are set on every kind of response', async (t) => {
 })
 
 t.test('/healthz and /readyz answer 200 with a reachable database', async (t) => {
-  const app = await build(t)
   const health = await app.inject({ method: 'GET', url: '/healthz' })
   t.equal(health.statusCode, 200)
   t.same(health.json(), { status: 'ok' })

@@ -59,7 +59,7 @@ t.test('npm run lint:openapi passes (redocly lint with .redocly.yaml)', async (t
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
-    timeout: 60_000,
+    timeout: 180_000,
   })
   const output = `${result.stdout}\n${result.stderr}`
   t.equal(result.status, 0, `redocly lint reports no errors:\n${output.replace(/^.*[║╔╚].*$\n?/gm, '')}`)

@@ -94,8 +94,10 @@ export async function buildWithRoutes(
   t: TapLike,
   register: (app: FastifyInstance) => void | Promise<void>,
   env: Record<string, string> = {},
+  /** A database to share between several apps of one test file; a fresh migrated one otherwise. */
+  shared?: Database,
 ): Promise<FastifyInstance> {
-  const db = await testDatabase(t)
+  const db = shared ?? (await testDatabase(t))
   const app = await buildApp(await testConfig(env), { db })
   t.teardown(() => app.close())
   await register(app)

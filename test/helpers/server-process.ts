@@ -47,7 +47,7 @@ export async function startServer(t: TapLike, env: Record<string, string>, optio
     return exited
   })
 
-  const deadline = started + (options.timeoutMs ?? 30_000)
+  const deadline = started + (options.timeoutMs ?? 120_000)
   const fail = (why: string) => new Error(`${why}\n--- server output ---\n${output}`)
   const waitFor = async <T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> => {
     for (;;) {
@@ -86,7 +86,7 @@ export async function startServer(t: TapLike, env: Record<string, string>, optio
 }
 
 /** Runs a command to completion in the project directory with a user's environment. */
-export function run(command: string, args: string[], env: Record<string, string>, timeoutMs = 60_000) {
+export function run(command: string, args: string[], env: Record<string, string>, timeoutMs = 180_000) {
   const result = spawnSync(command, args, { cwd: ROOT, env: userEnv(env), encoding: 'utf8', timeout: timeoutMs })
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, output: `${result.stdout}${result.stderr}` }
 }

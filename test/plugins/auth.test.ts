@@ -9,9 +9,17 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose'
 import t from 'tap'
 
 import { mintToken } from '../../src/plugins/auth.ts'
-import { AUDIENCE, bearer, buildWithRoutes, ISSUER, testKeys, token } from '../helpers/app.ts'
+import { AUDIENCE, bearer, buildWithRoutes, ISSUER, testDatabase, testKeys, token } from '../helpers/app.ts'
+import type { Database } from '../../src/db/client.ts'
 
 const PATH = '/test/needs-write'
+
+// One database for every app in this file: authentication never touches it.
+let db: Database
+t.before(async () => {
+  db = await testDatabase(t)
+})
+const appWith = (t: { teardown(fn: () => unknown): void }, env: Record<string, string> = {}) => buildWithRoutes(t, addProtectedRoute, env, db)
 
 function addProtectedRoute(app: FastifyInstance) {
   app.get(
@@ -73,7 +81,7 @@ function expectInvalidToken(t: Assertions, res: { statusCode: number; headers: R
 }
 
 t.test('rejects every unusable token with 401 and an invalid_token challenge', async (t) => {
-  const app = await buildWithRoutes(t, addProtectedRoute)
+  const app = await appWith(t)
   const { privateJwk, jwks } = await testKeys()
   const valid = await token(['registry:write'])
   const [header, payload, signature] = valid.split('.') as [string, string, string]
@@ -109,7 +117,7 @@ t.test('rejects every unusable token with 401 and an invalid_token challenge', a
 })
 
 t.test('accepts a valid token and applies the scope rules', async (t) => {
-  const app = await buildWithRoutes(t, addProtectedRoute)
+  const app = await appWith(t)
 
   const ok = await app.inject({ method: 'GET', url: PATH, headers: await bearer(['registry:write'], { sub: 'county-sys', county: '371402' }) })
   t.equal(ok.statusCode, 200)
@@ -144,7 +152,7 @@ t.test('trusts keys from AUTH_JWKS_FILE and AUTH_JWKS_URL', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'haopin-jwks-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(join(dir, 'jwks.json'), jwks)
-  const fromFile = await buildWithRoutes(t, addProtectedRoute, { AUTH_JWKS: '', AUTH_JWKS_FILE: join(dir, 'jwks.json') })
+  const fromFile = await appWith(t, { AUTH_JWKS: '', AUTH_JWKS_FILE: join(dir, 'jwks.json') })
   t.equal((await fromFile.inject({ method: 'GET', url: PATH, headers: await bearer(['registry:write']) })).statusCode, 200, 'file')
 
   let fetched = 0
@@ -155,14 +163,14 @@ t.test('trusts keys from AUTH_JWKS_FILE and AUTH_JWKS_URL', async (t) => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise((resolve) => server.close(resolve)))
   const port = (server.address() as { port: number }).port
-  const fromUrl = await buildWithRoutes(t, addProtectedRoute, { AUTH_JWKS: '', AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks.json` })
+  const fromUrl = await appWith(t, { AUTH_JWKS: '', AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks.json` })
   t.equal((await fromUrl.inject({ method: 'GET', url: PATH, headers: await bearer(['registry:write']) })).statusCode, 200, 'url')
   expectInvalidToken(t, await fromUrl.inject({ method: 'GET', url: PATH, headers: { authorization: `Bearer ${await sign({}, await foreignEd25519())}` } }), 'url, unknown key')
   t.ok(fetched >= 1, 'the key set was fetched')
 })
 
 t.test('without configured keys (development) the app trusts its own development key only', async (t) => {
-  const app = await buildWithRoutes(t, addProtectedRoute, { NODE_ENV: 'development', AUTH_JWKS: '', AUTH_ISSUER: '', AUTH_AUDIENCE: '' })
+  const app = await appWith(t, { NODE_ENV: 'development', AUTH_JWKS: '', AUTH_ISSUER: '', AUTH_AUDIENCE: '' })
   t.ok(app.auth.devKey, 'a development key exists')
   const devToken = await mintToken(app.auth.devKey!, { sub: 'dev', scopes: ['registry:write'], issuer: app.auth.issuer, audience: app.auth.audience })
   t.equal((await app.inject({ method: 'GET', url: PATH, headers: { authorization: `Bearer ${devToken}` } })).statusCode, 200)

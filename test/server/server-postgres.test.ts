@@ -60,7 +60,7 @@ if (onServer) {
     const changed = NAMES[1]!
     await sql(url, `UPDATE "_prisma_migrations" SET checksum = repeat('0', 64) WHERE migration_name = $1`, [changed])
 
-    const error = await startServer(t, { DATABASE_URL: url, DATA_DIR: dataDir(t), PORT: '0' }, { timeoutMs: 30_000 }).then(
+    const error = await startServer(t, { DATABASE_URL: url, DATA_DIR: dataDir(t), PORT: '0' }).then(
       () => undefined,
       (e: Error) => e,
     )

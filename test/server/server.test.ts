@@ -92,7 +92,7 @@ t.test('second start on the same data directory', async (t) => {
 })
 
 t.test('a bad configuration stops start-up with every problem listed', async (t) => {
-  const result = startServer(t, { ...env, NODE_ENV: 'production', PORT: 'eighty' }, { expectToken: false, timeoutMs: 20_000 })
+  const result = startServer(t, { ...env, NODE_ENV: 'production', PORT: 'eighty' }, { expectToken: false })
   const error = await result.then(
     () => undefined,
     (e: Error) => e,
