@@ -3,6 +3,7 @@
 // coerced to their declared types.
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormatsModule from 'ajv-formats'
+import { fullFormats } from 'ajv-formats/dist/formats.js'
 import { fieldErrorsFromAjv } from '../plugins/errors.ts'
 import type { FieldError } from './problems.ts'
 
@@ -11,6 +12,13 @@ const options = { removeAdditional: false, useDefaults: true, allErrors: true, s
 
 export const bodyAjv = addFormats(new Ajv({ ...options, coerceTypes: false }))
 export const textAjv = addFormats(new Ajv({ ...options, coerceTypes: 'array' }))
+
+// RFC 3339 allows a leap second (23:59:60), which neither JavaScript dates nor PostgreSQL
+// timestamps can hold: a date-time must also be an instant `Date` can represent.
+const rfc3339 = fullFormats['date-time'] as { validate: (value: string) => boolean }
+for (const ajv of [bodyAjv, textAjv]) {
+  ajv.addFormat('date-time', { type: 'string', validate: (value: string) => rfc3339.validate(value) && !Number.isNaN(Date.parse(value)) })
+}
 
 /** Fastify validator compiler: the request part decides which Ajv instance validates it. */
 export function compileForPart({ schema, httpPart }: { schema: object; httpPart?: string }) {
