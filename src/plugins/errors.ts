@@ -2,7 +2,7 @@
 // are logged in full with the request id and answered with a generic 500.
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, problemBody, type FieldError, type ProblemCode } from '../lib/problems.ts'
+import { AppError, problemBody, problems, type FieldError, type ProblemCode } from '../lib/problems.ts'
 
 const PART: Record<string, FieldError['in']> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
 
@@ -74,8 +74,44 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, code: 
   return reply.code(body.status).type('application/problem+json').send(body)
 }
 
+/**
+ * For Fastify's `frameworkErrors` option (set where the instance is created): the router's own
+ * failures — a malformed percent-encoding, a path parameter over `maxParamLength` — otherwise
+ * answer with Fastify's plain JSON instead of a problem document.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is longer than any identifier of this API' : 'the URL is not valid (malformed percent-encoding)'
+  request.log.info({ code: error.code }, 'request rejected by the router')
+  return sendProblem(reply, request, 'bad_request', detail)
+}
+
+/** JSON pointer of the first string (or object key) holding U+0000, which PostgreSQL text cannot store. */
+export function findNul(value: unknown): string | undefined {
+  const stack: [unknown, string][] = [[value, '']]
+  while (stack.length > 0) {
+    const [node, pointer] = stack.pop()!
+    if (typeof node === 'string') {
+      if (node.includes('\u0000')) return pointer
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
+        if (key.includes('\u0000')) return at
+        stack.push([child, at])
+      }
+    }
+  }
+  return undefined
+}
+
 export default fp(
   async function errors(app: FastifyInstance) {
+    // A NUL character is a client error, caught here before the database fails on it with a 500.
+    app.addHook('preValidation', async (request) => {
+      for (const [where, part] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
+        const pointer = findNul(part)
+        if (pointer !== undefined) throw problems.field(where, pointer, 'must not contain the NUL character (U+0000)')
+      }
+    })
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof AppError) {
         reply.headers(error.headers)
