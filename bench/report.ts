@@ -174,6 +174,7 @@ export function markdown(rep: Report): string {
   )
   const ranges = rep.rows.filter((r) => r.server === 'registry' && r.rssRange).map((r) => `${r.id} ${r.rssRange!.firstMb}→${r.rssRange!.lastMb}`)
   if (ranges.length) lines.push(`Registry VmRSS at the start → end of each measured run, MB: ${ranges.join(', ')}.`)
+  for (const row of rep.rows) for (const note of row.notes ?? []) lines.push(`Note, ${row.label}: ${note}.`)
   const w = rep.rows.find((r) => r.id === 'writes')
   if (w?.result?.statuses) lines.push(`Write mix statuses: ${JSON.stringify(w.result.statuses)}.`)
   if (rep.writeAudit) lines.push(`Write audit check: ${JSON.stringify(rep.writeAudit)}.`)
@@ -181,7 +182,7 @@ export function markdown(rep: Report): string {
   for (const g of rep.goals) lines.push(`| ${g.what} | ${g.met === null ? 'n/a' : g.met ? 'yes' : '**no**'} | ${g.detail} |`)
   lines.push('', `Consistency: ${rep.consistency.ok ? 'ok' : 'FAILED'}${rep.consistency.problems.map((p) => `\n- ${p}`).join('')}`)
   if (rep.profiles) {
-    lines.push('', '## CPU profiles of the registry (one per target, separate profiled pass)')
+    lines.push('', '## CPU profiles (one per target, separate profiled pass; (B) as the reference)')
     for (const [target, p] of Object.entries(rep.profiles)) {
       lines.push('', `### ${target}`, '', `Main thread idle ${(p.idleShare * 100).toFixed(0)}% of ${p.wallMs} ms. Busy time by component:`, '')
       lines.push('| component | % of busy | ms |', '|---|---:|---:|')
@@ -192,7 +193,7 @@ export function markdown(rep: Report): string {
         const d = p.database
         lines.push(
           '',
-          `PostgreSQL backends of the registry (${d.samples} samples of pg_stat_activity): at least one active in ${(d.busyShare * 100).toFixed(0)}% of samples, ${d.meanActive.toFixed(2)} active on average.`,
+          `PostgreSQL backends of the server (${d.samples} samples of pg_stat_activity): at least one active in ${(d.busyShare * 100).toFixed(0)}% of samples, ${d.meanActive.toFixed(2)} active on average.`,
           '',
           '| statement | waiting on | % of active samples |',
           '|---|---|---:|',

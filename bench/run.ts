@@ -71,6 +71,7 @@ interface Measurements {
   peaks: number[]
   rss: { firstMb: number; lastMb: number }[]
   cpus: CpuUse[]
+  warmupErrors: number
 }
 
 interface Target {
@@ -94,12 +95,11 @@ async function main(): Promise<number> {
   const readToken = await keys.token(`bench-reader-${runTag}`)
 
   const logDir = join(workDir, 'logs')
-  const registryEnv = registryEnvironment(keys)
   log('starting the registry and baselines (A) and (B) ...')
   const [serverA, serverB, registry] = await Promise.all([
-    startServer({ name: 'baseline-a', script: 'bench/baselines/constant.ts', env: {}, readyPath: '/healthz', logDir }),
-    startServer({ name: 'baseline-b', script: 'bench/baselines/pg-select.ts', env: { DATABASE_URL: databaseUrl, DB_POOL_MAX: registryEnv.DB_POOL_MAX! }, readyPath: '/healthz', logDir }),
-    startServer({ name: 'registry', script: 'src/server.ts', env: registryEnv, readyPath: '/readyz', logDir }),
+    startServer({ ...serverOptions('A', keys), logDir }),
+    startServer({ ...serverOptions('B', keys), logDir }),
+    startServer({ ...serverOptions('registry', keys), logDir }),
   ])
   const servers: Record<'A' | 'B' | 'registry', Server> = { A: serverA, B: serverB, registry }
   const registryIdleRssMb = memoryOf(registry.pid)?.rssMb ?? null
@@ -128,7 +128,7 @@ async function main(): Promise<number> {
         log(`  ${target.label}: ${probe}`)
         continue
       }
-      active.push({ target, row, m: { results: [], peaks: [], rss: [], cpus: [] } })
+      active.push({ target, row, m: { results: [], peaks: [], rss: [], cpus: [], warmupErrors: 0 } })
     }
     // Rounds go through every target in turn, so each round's ratios to (B) compare figures
     // taken minutes apart at most, under the same background load.
@@ -136,7 +136,8 @@ async function main(): Promise<number> {
       for (const { target, m } of active) {
         const server = servers[target.server]
         const loadOpts: LoadOptions = { connections: options.connections, durationS: options.warmupS, workDir }
-        await runLoad(tool, await target.spec(`W${round}`), loadOpts)
+        const warm = await runLoad(tool, await target.spec(`W${round}`), loadOpts)
+        m.warmupErrors += warm.non2xx + warm.socketErrors
         const spec = await target.spec(`R${round}`)
         const sampler = new RssSampler(server.pid)
         const cpu = new CpuMeter(server.pid, databaseUrl, POOL_NAMES[target.server])
@@ -163,6 +164,8 @@ async function main(): Promise<number> {
         postgresMsPerRequest: m.cpus.reduce((n, c) => n + c.postgresMsPerRequest, 0) / m.cpus.length,
       }
       if (target.server === 'registry') registryPeak = Math.max(registryPeak, row.rssMb)
+      // Warm-ups are not measured, but their failures are worth knowing.
+      if (m.warmupErrors > 0) row.notes = [...(row.notes ?? []), `${m.warmupErrors} errors during warm-up (not counted)`]
     }
     registryHwm = memoryOf(registry.pid)?.hwmMb ?? null
   } finally {
@@ -226,6 +229,15 @@ async function main(): Promise<number> {
   log(`consistency: ${problems.length === 0 ? 'ok' : `FAILED\n  - ${problems.join('\n  - ')}`}`)
   log(`total time ${((performance.now() - started) / 1000).toFixed(1)} s`)
   return problems.length === 0 ? 0 : 1
+}
+
+function serverOptions(kind: 'A' | 'B' | 'registry', keys: BenchKeys) {
+  if (kind === 'A') return { name: 'baseline-a', script: 'bench/baselines/constant.ts', env: {}, readyPath: '/healthz' }
+  const registryEnv = registryEnvironment(keys)
+  if (kind === 'B') {
+    return { name: 'baseline-b', script: 'bench/baselines/pg-select.ts', env: { DATABASE_URL: databaseUrl, DB_POOL_MAX: registryEnv.DB_POOL_MAX! }, readyPath: '/healthz' }
+  }
+  return { name: 'registry', script: 'src/server.ts', env: registryEnv, readyPath: '/readyz' }
 }
 
 function registryEnvironment(keys: BenchKeys): Record<string, string> {
@@ -360,14 +372,13 @@ async function profilePass(targets: Target[], keys: BenchKeys): Promise<Record<s
   const tool = detectTool(args.tool)
   const out: Record<string, ProfileSummary> = {}
   const dbActivity: Record<string, DbActivity> = {}
+  // (B) too, as the reference: what a minimal Node service spends its time on under the same load.
   for (const target of targets) {
-    if (target.server !== 'registry' || !selected.has(target.id)) continue
+    if (target.server === 'A' || (target.server === 'registry' && !selected.has(target.id))) continue
     const dir = join(workDir, 'profiles', `${runTag}-${target.id}`)
     const registry = await startServer({
-      name: `registry-profile-${target.id}`,
-      script: 'src/server.ts',
-      env: registryEnvironment(keys),
-      readyPath: '/readyz',
+      ...serverOptions(target.server, keys),
+      name: `${target.server === 'B' ? 'baseline-b' : 'registry'}-profile-${target.id}`,
       logDir: join(workDir, 'logs'),
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
     })
@@ -378,12 +389,12 @@ async function profilePass(targets: Target[], keys: BenchKeys): Promise<Record<s
       if ((await probeTarget(profiled, registry.url, 'FP')) !== 'ok') continue
       await runLoad(tool, await profiled.spec('FW'), { connections: options.connections, durationS: options.warmupS, workDir })
       const spec = await profiled.spec('F')
-      const db = new DbActivitySampler(databaseUrl, POOL_NAMES.registry!)
-      await db.start()
+      const db = POOL_NAMES[target.server] ? new DbActivitySampler(databaseUrl, POOL_NAMES[target.server]!) : undefined
+      await db?.start()
       window = { fromUs: monotonicUs() }
       await runLoad(tool, spec, { connections: options.connections, durationS: options.durationS, workDir })
       window.toUs = monotonicUs()
-      dbActivity[target.id] = await db.stop()
+      if (db) dbActivity[target.id] = await db.stop()
     } finally {
       await registry.stop()
     }
