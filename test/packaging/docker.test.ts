@@ -71,6 +71,11 @@ t.test('the API sets only variables that src/config.ts reads', async (t) => {
   const env = environmentOf(api ?? {})
   t.ok(Object.keys(env).length > 0, 'the API has an environment')
   for (const name of Object.keys(env)) t.ok(known.has(name), `${name} is read by src/config.ts`)
+  // The README's configuration table is the operator's reference: what compose sets must be in it.
+  if (existsSync(new URL('README.md', root))) {
+    const documented = new Set([...read('README.md').matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((m) => m[1]!))
+    for (const name of Object.keys(env)) t.ok(documented.has(name), `${name} is documented in the README`)
+  }
 })
 
 t.test('production mode, with secrets left for the operator to supply', async (t) => {
