@@ -27,7 +27,8 @@ export function inTx(tx: Tx): Queryable {
   return { query: <T>(text: string, params: unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...params) }
 }
 
-// $1: the enterprises' USCCs (text[]), $2: as-of time. Produces (uscc, doc) ordered by uscc.
+// $1: the enterprises' USCCs, $2: as-of time. Produces (uscc, doc) ordered by uscc. USCCs compare as
+// bpchar[] (the column's type): against text[] the column is cast and its index cannot be used.
 const DOCUMENT_SQL = `
 SELECT e.uscc, json_build_object(
   'uscc', e.uscc, 'name', e.name, 'countyCode', e.county_code, 'countyName', c.name,
@@ -52,10 +53,10 @@ CROSS JOIN LATERAL (
   SELECT coalesce(json_agg(json_build_object('list', l.list, 'year', l.year) ORDER BY l.year, l.list), '[]'::json) AS lists
   FROM cultivation_listing l WHERE l.uscc = e.uscc
 ) cl
-WHERE e.uscc = ANY($1::text[])
+WHERE e.uscc = ANY($1::bpchar[])
 ORDER BY e.uscc`
 
-const ONE_DOCUMENT_SQL = DOCUMENT_SQL.replace('e.uscc = ANY($1::text[])', 'e.uscc = $1')
+const ONE_DOCUMENT_SQL = DOCUMENT_SQL.replace('e.uscc = ANY($1::bpchar[])', 'e.uscc = $1')
 
 export async function documentOf(db: Queryable, uscc: string, asOf: Date): Promise<string | null> {
   const rows = await db.query<{ doc: string }>(ONE_DOCUMENT_SQL, [uscc, asOf], 'enterprise_document')
@@ -127,7 +128,7 @@ export async function rowsOf(tx: Tx, usccs: string[]): Promise<Map<string, Enter
             e.contact_phone, e.contact_email, e.cultivation_stage::text, e.business_status::text,
             coalesce((SELECT json_agg(json_build_object('list', l.list, 'year', l.year) ORDER BY l.year, l.list)
                       FROM cultivation_listing l WHERE l.uscc = e.uscc), '[]'::json) AS cultivation_lists
-     FROM enterprise e WHERE e.uscc = ANY($1::text[]) ORDER BY e.uscc FOR UPDATE OF e`,
+     FROM enterprise e WHERE e.uscc = ANY($1::bpchar[]) ORDER BY e.uscc FOR UPDATE OF e`,
     usccs,
   )
   return new Map(rows.map((r) => [r.uscc, r]))
@@ -175,7 +176,7 @@ export async function replaceCultivationLists(tx: Tx, rows: EnterpriseRow[], bef
   const changed = rows.filter((r) => key(r.cultivation_lists) !== key(before.get(r.uscc)?.cultivation_lists ?? []))
   if (changed.length === 0) return new Set()
   const usccs = changed.map((r) => r.uscc)
-  await tx.$executeRawUnsafe('DELETE FROM cultivation_listing WHERE uscc = ANY($1::text[])', usccs)
+  await tx.$executeRawUnsafe('DELETE FROM cultivation_listing WHERE uscc = ANY($1::bpchar[])', usccs)
   const entries = changed.flatMap((r) => r.cultivation_lists.map((l) => ({ uscc: r.uscc, list: l.list, year: l.year })))
   if (entries.length > 0) {
     await tx.$executeRawUnsafe(
@@ -190,5 +191,5 @@ export async function replaceCultivationLists(tx: Tx, rows: EnterpriseRow[], bef
 /** A change of cultivation lists alone is still a change of the enterprise. */
 export async function touchEnterprises(tx: Tx, usccs: string[]): Promise<void> {
   if (usccs.length === 0) return
-  await tx.$executeRawUnsafe('UPDATE enterprise SET version = version + 1, updated_at = now() WHERE uscc = ANY($1::text[])', usccs)
+  await tx.$executeRawUnsafe('UPDATE enterprise SET version = version + 1, updated_at = now() WHERE uscc = ANY($1::bpchar[])', usccs)
 }
