@@ -1,19 +1,16 @@
 // `npm run db:migrate` as an operator runs it: on the embedded database in DATA_DIR, and on a
 // PostgreSQL database whose recorded migrations no longer match the files.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import t from 'tap'
-import { MIGRATIONS_DIR } from '../../src/db/migrate.ts'
+import { readMigrations } from '../../src/db/migrate.ts'
 import { onServer } from '../helpers/app.ts'
 import { emptyServerDatabase } from '../helpers/databases.ts'
 import { run } from '../helpers/server-process.ts'
 
-const NAMES = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
-  .filter((e) => e.isDirectory())
-  .map((e) => e.name)
-  .sort()
+const NAMES = readMigrations().map((m) => m.name)
 
 const migrateCommand = (env: Record<string, string>) => run('npm', ['run', '--silent', 'db:migrate'], env)
 

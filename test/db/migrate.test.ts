@@ -1,7 +1,7 @@
 // The migration runner, on an empty database each time (a throwaway PostgreSQL database when
 // DATABASE_URL is set, in-memory embedded otherwise).
 import { createHash } from 'node:crypto'
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -11,7 +11,7 @@ import { onServer } from '../helpers/app.ts'
 import { emptyDatabase, emptyServerDatabase } from '../helpers/databases.ts'
 
 const NAMES = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
-  .filter((e) => e.isDirectory())
+  .filter((e) => e.isDirectory() && existsSync(join(MIGRATIONS_DIR, e.name, 'migration.sql')))
   .map((e) => e.name)
   .sort()
 

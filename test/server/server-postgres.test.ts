@@ -1,22 +1,19 @@
 // The server on a PostgreSQL server (DATABASE_URL): several instances starting together on an
 // empty database, and refusing to start when an applied migration was changed.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import t from 'tap'
 import { createDatabase } from '../../src/db/client.ts'
-import { migrate, MIGRATIONS_DIR } from '../../src/db/migrate.ts'
+import { migrate, readMigrations } from '../../src/db/migrate.ts'
 import { onServer } from '../helpers/app.ts'
 import { emptyServerDatabase } from '../helpers/databases.ts'
 import { startServer } from '../helpers/server-process.ts'
 
 if (!onServer) t.plan(0, 'needs DATABASE_URL (a PostgreSQL server)')
 
-const NAMES = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
-  .filter((e) => e.isDirectory())
-  .map((e) => e.name)
-  .sort()
+const NAMES = readMigrations().map((m) => m.name)
 
 function dataDir(t: { teardown(fn: () => unknown): void }) {
   const dir = mkdtempSync(join(tmpdir(), 'haopin-pg-server-'))

@@ -1,19 +1,19 @@
 // `npm start` as a new user would run it: no DATABASE_URL, a fresh data directory. The server
 // must print a working development token, serve /readyz, /docs and /openapi.json, stop cleanly
 // on SIGTERM, and find its data (migrations, development key) again on the next start.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose'
 import t from 'tap'
 import { createDatabase } from '../../src/db/client.ts'
-import { MIGRATIONS_DIR } from '../../src/db/migrate.ts'
+import { readMigrations } from '../../src/db/migrate.ts'
 import { DEV_AUDIENCE, DEV_ISSUER, publicJwk } from '../../src/lib/keys.ts'
 import { SCOPES } from '../../src/plugins/auth.ts'
 import { startServer, type ServerProcess } from '../helpers/server-process.ts'
 
 const SHUTDOWN_TIMEOUT_MS = 10_000 // config.ts default
-const MIGRATIONS = readdirSync(MIGRATIONS_DIR, { withFileTypes: true }).filter((e) => e.isDirectory()).length
+const MIGRATIONS = readMigrations().length
 
 const dataDir = mkdtempSync(join(tmpdir(), 'haopin-server-'))
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
