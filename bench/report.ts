@@ -21,6 +21,8 @@ export interface Row {
   rounds?: LoadResult[]
   /** CPU ms per request: the server's node process and its PostgreSQL backends. */
   cpu?: { nodeMsPerRequest: number; postgresMsPerRequest: number }
+  /** (B)'s CPU per request (node + PostgreSQL) ÷ this target's: the req/s ratio to expect when CPU-bound, steadier than req/s on a shared machine. */
+  costRatio?: number
   ratioRps?: number
   ratioP99?: number
   notes?: string[]
@@ -48,8 +50,10 @@ export function addRatios(rows: Row[]): void {
   if (!b?.result) return
   const bRounds = b.rounds ?? [b.result]
   const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)]!
+  const bCost = b.cpu ? b.cpu.nodeMsPerRequest + b.cpu.postgresMsPerRequest : undefined
   for (const row of rows) {
     if (!row.result || row.server !== 'registry') continue
+    if (bCost && row.cpu) row.costRatio = bCost / (row.cpu.nodeMsPerRequest + row.cpu.postgresMsPerRequest)
     const rounds = row.rounds ?? [row.result]
     const n = Math.min(rounds.length, bRounds.length)
     row.ratioRps = median(rounds.slice(0, n).map((r, i) => r.rps / bRounds[i]!.rps))
@@ -98,7 +102,7 @@ const ratio = (n: number | undefined) => (n === undefined ? '' : `${n >= 0.1 || 
 
 function cells(row: Row): string[] {
   const r = row.result
-  if (!r) return [row.label, row.tool, row.state, '', '', '', '', '', '', '', '']
+  if (!r) return [row.label, row.tool, row.state, '', '', '', '', '', '', '', '', '']
   return [
     row.label,
     row.tool,
@@ -111,10 +115,11 @@ function cells(row: Row): string[] {
     ratio(row.ratioP99),
     fmt(row.cpu?.nodeMsPerRequest, 3),
     row.server === 'A' ? '' : fmt(row.cpu?.postgresMsPerRequest, 3),
+    ratio(row.costRatio),
   ]
 }
 
-const HEADER = ['target', 'tool', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', 'req/s ÷ B', 'p99 ÷ B', 'node CPU ms/req', 'PG CPU ms/req']
+const HEADER = ['target', 'tool', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', 'req/s ÷ B', 'p99 ÷ B', 'node CPU ms/req', 'PG CPU ms/req', 'CPU cost: B ÷ this']
 
 export function consoleTable(rows: Row[]): string {
   const table = [HEADER, ...rows.map(cells)]
