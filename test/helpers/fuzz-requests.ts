@@ -165,7 +165,7 @@ function requestsOf(operation: Operation, resolve: (s: JsonSchema) => JsonSchema
     ...queryParams.map((p) =>
       fc
         .oneof(
-          { weight: p.required ? 1 : 3, arbitrary: fc.constant(undefined) },
+          { weight: p.required ? 1 : hostile ? 3 : 8, arbitrary: fc.constant(undefined) },
           { weight: 4, arbitrary: maybe(fromSchema(p.schema, resolve, 0, p.name), fc.oneof(hostileString, fc.array(hostileString, { minLength: 2, maxLength: 3 })) as fc.Arbitrary<unknown>) },
         )
         .map((value) => [p.name, value] as [string, unknown]),
