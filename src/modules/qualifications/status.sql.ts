@@ -2,9 +2,18 @@
 // "active" and brandStatus mean the same thing in every response. Parameters are passed by
 // placeholder name (e.g. '$2') so callers keep their own parameter numbering.
 
-/** Expression: effective status of qualification alias `q` at `asOf`, known at `knownAt`. */
+/**
+ * Expression: effective status of qualification alias `q` at `asOf`, known at `knownAt`.
+ * When its last change is in effect at asOf and recorded by knownAt (always so for "now"), the
+ * status is read from the row (columns kept by a trigger); otherwise the history decides
+ * (qualification_status_at). Both apply the same rule: expiry and pending follow from the dates.
+ */
 export function statusAt(q: string, asOf: string, knownAt: string): string {
-  return `qualification_status_at(${q}.id, ${q}.valid_from, ${q}.valid_until, ${q}.recorded_at, ${asOf}, ${knownAt})`
+  return `CASE WHEN ${q}.status_effective_at <= ${asOf} AND ${q}.status_recorded_at <= ${knownAt} THEN
+      CASE WHEN ${q}.status IN ('active', 'suspended') AND ${q}.valid_until <= ${asOf} THEN 'expired'
+           WHEN ${q}.status = 'active' AND ${q}.valid_from > ${asOf} THEN 'pending'
+           ELSE ${q}.status::text END
+    ELSE qualification_status_at(${q}.id, ${q}.valid_from, ${q}.valid_until, ${q}.recorded_at, ${asOf}, ${knownAt}) END`
 }
 
 /** Condition: enterprise alias `e` holds an active listing (好品山东) at the given times. */
