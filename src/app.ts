@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.ts'
 import { createDatabase, type Database } from './db/client.ts'
 import authPlugin from './plugins/auth.ts'
-import errorsPlugin from './plugins/errors.ts'
+import errorsPlugin, { frameworkErrors } from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import { compileForPart } from './lib/validate.ts'
@@ -48,6 +48,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    // Router failures (bad percent-encoding, over-long path segments) are problem documents too.
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(compileForPart)

@@ -34,9 +34,11 @@ export function decodeCursor(cursor: string | undefined, shape: ReadonlyArray<'s
   } catch {
     // fall through to the field error
   }
-  throw new AppError('validation_failed', 'query/cursor: is not a cursor returned by this list', {
-    errors: [{ in: 'query', pointer: '/cursor', message: 'is not a cursor returned by this list' }],
-  })
+  throw invalidCursor()
+}
+
+export function invalidCursor(): AppError {
+  return problems.field('query', '/cursor', 'is not a cursor returned by this list')
 }
 
 /** RFC 8288 Link header for the next page, keeping every other query parameter. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { decodeCursor, encodeCursor, isoOrNull, nextLink } from '../../lib/http.ts'
+import { decodeCursor, encodeCursor, invalidCursor, isoOrNull, nextLink } from '../../lib/http.ts'
 import { listAudit, verifyChain } from './audit.repository.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(s: T) => Type.Union([s, Type.Null()])
@@ -59,6 +59,8 @@ export default async function auditRoutes(fastify: FastifyInstance) {
   }, async (request, reply) => {
     const q = request.query
     const [afterId] = (decodeCursor(q.cursor, ['string']) ?? []) as [string?]
+    // Cursors carry an entry id; anything else (or an id beyond bigint) was not issued by this list.
+    if (afterId !== undefined && !/^[1-9]\d{0,17}$/.test(afterId)) throw invalidCursor()
     const rows = await listAudit(app.db, {
       entityType: q.entityType, entityId: q.entityId, actor: q.actor, operation: q.operation,
       from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, afterId, limit: q.limit,
