@@ -83,6 +83,8 @@ interface Target {
 
 async function main(): Promise<number> {
   const started = performance.now()
+  // The code the servers run is the code at start: other work may commit while the run goes on.
+  const commit = commitInfo()
   const tool: Tool = detectTool(args.tool)
   const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' ')
   log(`bench ${smoke ? '(smoke) ' : ''}— ${options.enterprises} enterprises, ${tool}, -c${options.connections}, ${options.durationS} s per target`)
@@ -202,7 +204,7 @@ async function main(): Promise<number> {
     kind: smoke ? 'smoke' : 'full',
     date: date.toISOString(),
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-    commit: commitInfo(),
+    commit,
     machine: { ...machineInfo(), postgres: await postgresVersion(), loadBefore, loadAfter: os.loadavg().map((l) => l.toFixed(2)).join(' ') },
     options: { ...options, databaseUrl: databaseUrl.replace(/\/\/[^@]*@/, '//'), only: [...selected] },
     dataset: dataset as unknown as Record<string, unknown>,
