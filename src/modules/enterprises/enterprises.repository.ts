@@ -101,17 +101,21 @@ export async function listPage(db: Database, f: ListEnterprisesFilter, afterUscc
     where.push(`EXISTS (SELECT 1 FROM qualification fq WHERE fq.uscc = e.uscc AND fq.type_code = ${p(f.qualificationType)} AND ${statusAt('fq', at(), at())} = 'active')`)
   }
   if (f.brandStatus) where.push(`(${brandStatusIs('e', f.brandStatus, at(), at())})`)
-  if (f.q) {
-    // The grams of a 1- or 2-character query are the query itself, so containment is the match;
-    // longer queries need the LIKE as well (their bigrams may occur apart). Leaving out the
-    // redundant LIKE keeps the planner's row estimate right for common terms such as 德州.
-    where.push(`e.name_grams @> ${p(queryGrams(f.q))}::text[]`)
-    if ([...f.q].length > 2) where.push(`lower(e.name) LIKE ${p(`%${likeEscape(f.q.toLowerCase())}%`)}`)
+  // A 1- or 2-character query is one gram: its postings list the matches in USCC order, so the
+  // page is a range scan. Longer queries need all their bigrams (GIN) and the substring itself.
+  const short = f.q !== undefined && [...f.q].length <= 2
+  let from = 'enterprise e'
+  if (f.q && short) {
+    from = `enterprise_name_gram g JOIN enterprise e ON e.uscc = g.uscc`
+    where.push(`g.gram = ${p(f.q.toLowerCase())}`)
+  } else if (f.q) {
+    where.push(`e.name_grams @> ${p(queryGrams(f.q))}::text[]`, `lower(e.name) LIKE ${p(`%${likeEscape(f.q.toLowerCase())}%`)}`)
   }
-  if (afterUscc) where.push(`e.uscc > ${p(afterUscc)}`)
+  const key = short ? 'g.uscc' : 'e.uscc'
+  if (afterUscc) where.push(`${key} > ${p(afterUscc)}`)
   const limit = p(f.limit + 1)
   const rows = await db.query<{ uscc: string }>(
-    `SELECT e.uscc FROM enterprise e ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.uscc LIMIT ${limit}`,
+    `SELECT e.uscc FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}`,
     params,
   )
   return rows.map((r) => r.uscc)

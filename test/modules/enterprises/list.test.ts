@@ -93,5 +93,17 @@ t.test('search and filters are index-backed', async (t) => {
   t.match(await plan(`SELECT uscc FROM enterprise WHERE name_grams @> $1::text[] ORDER BY uscc LIMIT 21`, [['德州']]), /enterprise_name_grams_idx|enterprise_pkey/)
   t.notMatch(await plan(`SELECT uscc FROM enterprise WHERE name_grams @> $1::text[] ORDER BY uscc LIMIT 21`, [['德州']]), /Seq Scan/)
   t.match(await plan(`SELECT uscc FROM enterprise WHERE county_code = $1 ORDER BY uscc LIMIT 21`, ['371402']), /enterprise_county_code_uscc_idx/)
+  t.match(await plan(`SELECT uscc FROM enterprise_name_gram WHERE gram = $1 ORDER BY uscc LIMIT 21`, ['德州']), /enterprise_name_gram_pkey/, 'short search reads the postings in order')
   t.match(await plan(`SELECT uscc FROM enterprise WHERE uscc = $1`, [newUscc()]), /enterprise_pkey/)
+})
+
+t.test('renaming an enterprise moves it between short-query results', async (t) => {
+  const uscc = await create(`${marker}旧名`)
+  const hits = async (q: string) => (await list(`q=${encodeURIComponent(q)}&limit=200`)).json().items.map((i: { uscc: string }) => i.uscc)
+  t.ok((await hits('旧名')).includes(uscc))
+  const res = await app.inject({ method: 'PATCH', url: `/v1/enterprises/${uscc}`, headers: { ...auth, 'content-type': 'application/merge-patch+json' }, payload: JSON.stringify({ name: `${marker}新称` }) })
+  t.equal(res.statusCode, 200)
+  t.notOk((await hits('旧名')).includes(uscc), 'old grams are gone')
+  t.ok((await hits('新称')).includes(uscc), 'new grams are found')
+  t.ok((await hits('新')).includes(uscc), 'one character')
 })
