@@ -4,10 +4,11 @@ import { cpuMsOf } from './processes.ts'
 import { withClient } from './dataset.ts'
 
 export interface CpuUse {
-  /** CPU ms per request in the server's node process. */
-  nodeMsPerRequest: number
-  /** CPU ms per request in the PostgreSQL backends of the server's pool. */
-  postgresMsPerRequest: number
+  /** CPU ms in the server's node process over the run. */
+  nodeMs: number
+  /** CPU ms in the PostgreSQL backends of the server's pool over the run. */
+  postgresMs: number
+  requests: number
 }
 
 async function backendPids(databaseUrl: string, applicationName: string): Promise<number[]> {
@@ -41,7 +42,6 @@ export class CpuMeter {
         if (now !== null) pg += now - (this.backends0.get(pid) ?? 0)
       }
     }
-    const per = (ms: number) => (requests > 0 ? ms / requests : 0)
-    return { nodeMsPerRequest: per(node), postgresMsPerRequest: per(pg) }
+    return { nodeMs: node, postgresMs: pg, requests }
   }
 }

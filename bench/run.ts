@@ -161,9 +161,11 @@ async function main(): Promise<number> {
       if (m.results.length > 1) row.rounds = m.results
       row.rssMb = Math.max(...m.peaks)
       row.rssRange = { firstMb: Math.round(m.rss[0]!.firstMb), lastMb: Math.round(m.rss[m.rss.length - 1]!.lastMb) }
+      // Total CPU over total requests of all rounds, so a round that stalled does not weigh as much as one that ran.
+      const requests = Math.max(1, m.cpus.reduce((n, c) => n + c.requests, 0))
       row.cpu = {
-        nodeMsPerRequest: m.cpus.reduce((n, c) => n + c.nodeMsPerRequest, 0) / m.cpus.length,
-        postgresMsPerRequest: m.cpus.reduce((n, c) => n + c.postgresMsPerRequest, 0) / m.cpus.length,
+        nodeMsPerRequest: m.cpus.reduce((n, c) => n + c.nodeMs, 0) / requests,
+        postgresMsPerRequest: m.cpus.reduce((n, c) => n + c.postgresMs, 0) / requests,
       }
       if (target.server === 'registry') registryPeak = Math.max(registryPeak, row.rssMb)
       // Warm-ups are not measured, but their failures are worth knowing.
