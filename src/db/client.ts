@@ -10,15 +10,31 @@ import { PrismaClient } from '../generated/prisma/client.ts'
 export type { PrismaClient }
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0]
 
+/** Raw SQL inside a Prisma interactive transaction, in the Queryable shape. */
+export function inTx(tx: Tx): Queryable {
+  return { query: <T>(text: string, params: unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...params) }
+}
+
 /** A single database session, for multi-statement scripts and session-level advisory locks. */
 export interface Session {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
   exec(sql: string): Promise<void>
 }
 
+/** Parameterised SQL on one connection: the pool, a transaction, or a Prisma transaction (inTx). */
+export interface Queryable {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[], name?: string): Promise<T[]>
+}
+
 export interface Database {
   kind: 'postgres' | 'embedded'
   prisma: PrismaClient
+  /**
+   * Runs fn in one transaction on one connection, committing when it resolves. The hot write
+   * paths use it: measured here, a Prisma interactive transaction of three statements took
+   * 4.5 ms against 0.76 ms for the same statements in a pg transaction.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
   /**
    * One parameterised statement on the shared pool, outside any transaction. Used by read
    * paths shaped into a single statement; `name` makes it a prepared statement on PostgreSQL.
@@ -56,6 +72,27 @@ function createServerDatabase(connectionString: string, max: number): Database {
       const result = await pool.query(name ? { name, text, values: params } : { text, values: params })
       return result.rows
     },
+    async transaction(fn) {
+      const client = await pool.connect()
+      let broken: unknown
+      try {
+        await client.query('BEGIN')
+        const result = await fn({
+          query: async (text, params = [], name) =>
+            (await client.query(name ? { name, text, values: params } : { text, values: params })).rows,
+        })
+        await client.query('COMMIT')
+        return result
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError) => {
+          broken = rollbackError
+        })
+        throw error
+      } finally {
+        // A connection that could not roll back is discarded rather than reused.
+        client.release(broken instanceof Error ? broken : undefined)
+      }
+    },
     async withSession(fn) {
       const client = await pool.connect()
       try {
@@ -92,6 +129,7 @@ async function createEmbeddedDatabase(dataDir: string): Promise<Database> {
     kind: 'embedded',
     prisma,
     query: (text, params = []) => session.query(text, params),
+    transaction: (fn) => lite.transaction((tx) => fn({ query: async (text, params = []) => (await tx.query<never>(text, params)).rows })),
     withSession: (fn) => fn(session),
     async close() {
       await prisma.$disconnect()

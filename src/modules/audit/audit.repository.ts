@@ -1,6 +1,6 @@
 // The only code that writes or reads audit_event. Appends run inside the caller's transaction;
 // the database trigger chains each entry's hash to the previous one (see the integrity migration).
-import type { Database, Tx } from '../../db/client.ts'
+import type { Database, Queryable } from '../../db/client.ts'
 
 export interface Actor {
   sub: string
@@ -17,28 +17,30 @@ export interface AuditEntry {
   after?: unknown
 }
 
-export async function appendAudit(tx: Tx, actor: Actor, entries: AuditEntry[]): Promise<void> {
+export async function appendAudit(tx: Queryable, actor: Actor, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return
   // One statement for the whole set; the trigger serialises appends and fills id, prev_hash, hash.
-  await tx.$executeRawUnsafe(
+  await tx.query(
     `INSERT INTO audit_event (actor_sub, actor_county, actor_dept, request_id, operation, entity_type, entity_id, before, after, prev_hash, hash)
      SELECT $1, $2, $3, $4, e.operation, e.entity_type, e.entity_id, e.before, e.after, '', ''
      FROM jsonb_to_recordset($5::jsonb) AS e(ord int, operation text, entity_type text, entity_id text, before jsonb, after jsonb)
      ORDER BY e.ord`,
-    actor.sub,
-    actor.county ?? null,
-    actor.dept ?? null,
-    actor.requestId ?? null,
-    JSON.stringify(
-      entries.map((e, ord) => ({
-        ord,
-        operation: e.operation,
-        entity_type: e.entityType,
-        entity_id: e.entityId,
-        before: e.before ?? null,
-        after: e.after ?? null,
-      })),
-    ),
+    [
+      actor.sub,
+      actor.county ?? null,
+      actor.dept ?? null,
+      actor.requestId ?? null,
+      JSON.stringify(
+        entries.map((e, ord) => ({
+          ord,
+          operation: e.operation,
+          entity_type: e.entityType,
+          entity_id: e.entityId,
+          before: e.before ?? null,
+          after: e.after ?? null,
+        })),
+      ),
+    ],
   )
 }
 

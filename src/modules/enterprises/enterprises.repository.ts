@@ -1,6 +1,6 @@
 // The only code that touches enterprise and cultivation_listing. Reads are one SQL statement
 // that builds the response document (json_build_object), so a GET is one round trip.
-import type { Database, Tx } from '../../db/client.ts'
+import type { Database, Queryable } from '../../db/client.ts'
 import { brandStatusFrom, brandStatusIs, statusAt } from '../qualifications/status.sql.ts'
 import type { ListEnterprisesFilter } from './enterprises.schemas.ts'
 
@@ -18,13 +18,6 @@ export interface EnterpriseRow {
   cultivation_stage: string | null
   business_status: string
   cultivation_lists: { list: string; year: number }[]
-}
-
-type Queryable = { query<T>(text: string, params?: unknown[], name?: string): Promise<T[]> }
-
-/** Runs raw SQL inside a Prisma transaction with the same shape as Database.query. */
-export function inTx(tx: Tx): Queryable {
-  return { query: <T>(text: string, params: unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...params) }
 }
 
 // $1: the enterprises' USCCs, $2: as-of time. Produces (uscc, doc) ordered by uscc. USCCs compare as
@@ -121,19 +114,14 @@ export async function listPage(db: Database, f: ListEnterprisesFilter, afterUscc
   return rows.map((r) => r.uscc)
 }
 
-export async function lockEnterprise(tx: Tx, uscc: string): Promise<{ county_code: string } | null> {
-  const rows = await tx.$queryRawUnsafe<{ county_code: string }[]>('SELECT county_code FROM enterprise WHERE uscc = $1 FOR UPDATE', uscc)
-  return rows[0] ?? null
-}
-
-export async function rowsOf(tx: Tx, usccs: string[]): Promise<Map<string, EnterpriseRow>> {
-  const rows = await tx.$queryRawUnsafe<EnterpriseRow[]>(
+export async function rowsOf(tx: Queryable, usccs: string[]): Promise<Map<string, EnterpriseRow>> {
+  const rows = await tx.query<EnterpriseRow>(
     `SELECT e.uscc, e.name, e.county_code, e.industry_code, e.address, e.legal_representative, e.contact_name,
             e.contact_phone, e.contact_email, e.cultivation_stage::text, e.business_status::text,
             coalesce((SELECT json_agg(json_build_object('list', l.list, 'year', l.year) ORDER BY l.year, l.list)
                       FROM cultivation_listing l WHERE l.uscc = e.uscc), '[]'::json) AS cultivation_lists
      FROM enterprise e WHERE e.uscc = ANY($1::bpchar[]) ORDER BY e.uscc FOR UPDATE OF e`,
-    usccs,
+    [usccs],
   )
   return new Map(rows.map((r) => [r.uscc, r]))
 }
@@ -142,10 +130,10 @@ export async function rowsOf(tx: Tx, usccs: string[]): Promise<Map<string, Enter
  * Inserts or updates whole rows in one statement; rows identical to what is stored are left
  * alone. Returns the USCCs written, each marked as inserted or not.
  */
-export async function upsertRows(tx: Tx, rows: EnterpriseRow[], mode: 'create' | 'upsert'): Promise<Map<string, 'created' | 'updated'>> {
+export async function upsertRows(tx: Queryable, rows: EnterpriseRow[], mode: 'create' | 'upsert'): Promise<Map<string, 'created' | 'updated'>> {
   if (rows.length === 0) return new Map()
   const onConflict = mode === 'create' ? 'ON CONFLICT (uscc) DO NOTHING' : UPSERT_ON_CONFLICT
-  const written = await tx.$queryRawUnsafe<{ uscc: string; inserted: boolean }[]>(
+  const written = await tx.query<{ uscc: string; inserted: boolean }>(
     `INSERT INTO enterprise AS e (uscc, name, county_code, industry_code, address, legal_representative, contact_name,
                                   contact_phone, contact_email, cultivation_stage, business_status)
      SELECT r.uscc, r.name, r.county_code, r.industry_code, r.address, r.legal_representative, r.contact_name,
@@ -155,7 +143,7 @@ export async function upsertRows(tx: Tx, rows: EnterpriseRow[], mode: 'create' |
           business_status text)
      ${onConflict}
      RETURNING e.uscc, (xmax = 0) AS inserted`,
-    JSON.stringify(rows),
+    [JSON.stringify(rows)],
   )
   return new Map(written.map((w) => [w.uscc, w.inserted ? 'created' : 'updated']))
 }
@@ -174,26 +162,26 @@ const UPSERT_ON_CONFLICT = `ON CONFLICT (uscc) DO UPDATE SET
             excluded.contact_name, excluded.contact_phone, excluded.contact_email, excluded.cultivation_stage, excluded.business_status)`
 
 /** Replaces the cultivation lists of the given enterprises; returns those whose lists changed. */
-export async function replaceCultivationLists(tx: Tx, rows: EnterpriseRow[], before: Map<string, EnterpriseRow>): Promise<Set<string>> {
+export async function replaceCultivationLists(tx: Queryable, rows: EnterpriseRow[], before: Map<string, EnterpriseRow>): Promise<Set<string>> {
   const key = (lists: { list: string; year: number }[]) =>
     JSON.stringify([...lists].sort((a, b) => a.year - b.year || a.list.localeCompare(b.list)).map((l) => [l.list, l.year]))
   const changed = rows.filter((r) => key(r.cultivation_lists) !== key(before.get(r.uscc)?.cultivation_lists ?? []))
   if (changed.length === 0) return new Set()
   const usccs = changed.map((r) => r.uscc)
-  await tx.$executeRawUnsafe('DELETE FROM cultivation_listing WHERE uscc = ANY($1::bpchar[])', usccs)
+  await tx.query('DELETE FROM cultivation_listing WHERE uscc = ANY($1::bpchar[])', [usccs])
   const entries = changed.flatMap((r) => r.cultivation_lists.map((l) => ({ uscc: r.uscc, list: l.list, year: l.year })))
   if (entries.length > 0) {
-    await tx.$executeRawUnsafe(
+    await tx.query(
       `INSERT INTO cultivation_listing (uscc, list, year)
        SELECT DISTINCT x.uscc, x.list, x.year FROM jsonb_to_recordset($1::jsonb) AS x(uscc text, list text, year int)`,
-      JSON.stringify(entries),
+      [JSON.stringify(entries)],
     )
   }
   return new Set(usccs)
 }
 
 /** A change of cultivation lists alone is still a change of the enterprise. */
-export async function touchEnterprises(tx: Tx, usccs: string[]): Promise<void> {
+export async function touchEnterprises(tx: Queryable, usccs: string[]): Promise<void> {
   if (usccs.length === 0) return
-  await tx.$executeRawUnsafe('UPDATE enterprise SET version = version + 1, updated_at = now() WHERE uscc = ANY($1::bpchar[])', usccs)
+  await tx.query('UPDATE enterprise SET version = version + 1, updated_at = now() WHERE uscc = ANY($1::bpchar[])', [usccs])
 }

@@ -1,6 +1,6 @@
 // Enterprise rules: USCC check, county existence and boundaries, create/patch/batch upsert,
 // all writes audited in the same transaction. Reads return the SQL-built document as text.
-import type { Database, Tx } from '../../db/client.ts'
+import type { Database, Queryable } from '../../db/client.ts'
 import { assertCountyAccess } from '../../lib/actor.ts'
 import { assertIfMatch, decodeCursor, encodeCursor, etagOf } from '../../lib/http.ts'
 import { AppError, problemBody, problems, type FieldError } from '../../lib/problems.ts'
@@ -105,10 +105,9 @@ export function createEnterpriseService(db: Database) {
   }
 
   /** Writes rows in the caller's transaction and audits every change; returns each row's outcome. */
-  async function writeRows(tx: Tx, actor: Actor, rows: repo.EnterpriseRow[], before: Map<string, repo.EnterpriseRow>, mode: 'create' | 'upsert') {
+  async function writeRows(tx: Queryable, actor: Actor, rows: repo.EnterpriseRow[], before: Map<string, repo.EnterpriseRow>, mode: 'create' | 'upsert') {
     const now = new Date()
-    const q = repo.inTx(tx)
-    const beforeDocs = await repo.documentsOf(q, [...before.keys()], now)
+    const beforeDocs = await repo.documentsOf(tx, [...before.keys()], now)
     const written = await repo.upsertRows(tx, rows, mode)
     if (mode === 'create') {
       const existing = rows.find((r) => !written.has(r.uscc))
@@ -118,7 +117,7 @@ export function createEnterpriseService(db: Database) {
     await repo.touchEnterprises(tx, [...listsChanged].filter((u) => !written.has(u)))
     const outcomes = new Map<string, Outcome>(rows.map((r) => [r.uscc, written.get(r.uscc) ?? (listsChanged.has(r.uscc) ? 'updated' : 'unchanged')]))
     const changed = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) !== 'unchanged')
-    const afterDocs = await repo.documentsOf(q, rows.map((r) => r.uscc), now)
+    const afterDocs = await repo.documentsOf(tx, rows.map((r) => r.uscc), now)
     await appendAudit(
       tx,
       actor,
@@ -156,7 +155,7 @@ export function createEnterpriseService(db: Database) {
       await assertCounty(input.countyCode)
       assertCountyAccess(actor, input.countyCode, 'register')
       const row = rowFrom(input, uscc)
-      return db.prisma.$transaction(async (tx) => {
+      return db.transaction(async (tx) => {
         const { docs } = await writeRows(tx, actor, [row], new Map(), 'create')
         return withEtag(docs.get(uscc)!)
       })
@@ -165,11 +164,11 @@ export function createEnterpriseService(db: Database) {
     async patch(actor: Actor, rawUscc: string, patch: PatchEnterpriseInput, ifMatch: string | undefined): Promise<EnterpriseDoc> {
       const uscc = usccFromPath(rawUscc)
       if (patch.countyCode !== undefined) await assertCounty(patch.countyCode)
-      return db.prisma.$transaction(async (tx) => {
+      return db.transaction(async (tx) => {
         const before = await repo.rowsOf(tx, [uscc])
         const current = before.get(uscc)
         if (!current) throw problems.notFound('enterprise', uscc)
-        const currentDoc = (await repo.documentOf(repo.inTx(tx), uscc, new Date()))!
+        const currentDoc = (await repo.documentOf(tx, uscc, new Date()))!
         assertIfMatch(ifMatch, etagOf(currentDoc))
         assertCountyAccess(actor, current.county_code)
         const row = mergePatch(current, patch)
@@ -212,7 +211,7 @@ export function createEnterpriseService(db: Database) {
         })
       }
 
-      const write = async (tx: Tx, group: typeof accepted) => {
+      const write = async (tx: Queryable, group: typeof accepted) => {
         const before = await repo.rowsOf(tx, group.map((a) => a.uscc))
         for (const a of group) {
           const existing = before.get(a.uscc)
@@ -227,14 +226,14 @@ export function createEnterpriseService(db: Database) {
 
       if (accepted.length > 0) {
         try {
-          const outcomes = await db.prisma.$transaction((tx) => write(tx, accepted), { timeout: 60_000 })
+          const outcomes = await db.transaction((tx) => write(tx, accepted))
           for (const a of accepted) record(a, outcomes.get(a.uscc)!)
         } catch (error) {
           if (atomic) throw error
           // One item spoiled the set: give each item its own transaction and result.
           for (const a of accepted) {
             try {
-              const outcomes = await db.prisma.$transaction((tx) => write(tx, [a]))
+              const outcomes = await db.transaction((tx) => write(tx, [a]))
               record(a, outcomes.get(a.uscc)!)
             } catch (itemError) {
               if (!(itemError instanceof AppError)) throw itemError

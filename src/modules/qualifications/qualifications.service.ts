@@ -192,7 +192,7 @@ export function createQualificationService(db: Database) {
           decision: { authority: input.issuer, level: input.issuerLevel, documentNo: null, decidedAt: grantedAt },
         }, actor)
         const doc = (await repo.findDoc(repo.inTx(tx), id, null, null))!
-        await appendAudit(tx, actor, [{ operation: 'qualification.grant', entityType: 'qualification', entityId: id, after: JSON.parse(doc.base) }])
+        await appendAudit(repo.inTx(tx), actor, [{ operation: 'qualification.grant', entityType: 'qualification', entityId: id, after: JSON.parse(doc.base) }])
         return { ...result(doc), id }
       })
     },
@@ -248,7 +248,7 @@ export function createQualificationService(db: Database) {
         }, actor)
         await repo.setStatus(tx, id, input.to)
         const after = (await repo.findDoc(repo.inTx(tx), id, null, null))!
-        await appendAudit(tx, actor, [{
+        await appendAudit(repo.inTx(tx), actor, [{
           operation: 'qualification.change_status',
           entityType: 'qualification',
           entityId: id,

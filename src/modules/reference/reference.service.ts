@@ -1,6 +1,6 @@
 // Reference data: counties and departments (seeded by migration) and the qualification-type
 // catalog, which an admin extends as new brands are folded into the 好品山东 system.
-import type { Database } from '../../db/client.ts'
+import { inTx, type Database } from '../../db/client.ts'
 import { assertIfMatch, etagOf } from '../../lib/http.ts'
 import { AppError, problems } from '../../lib/problems.ts'
 import { appendAudit, type Actor } from '../audit/audit.repository.ts'
@@ -32,7 +32,7 @@ export function createReferenceService(db: Database) {
           throw new AppError('qualification_type_exists', `qualification type ${input.code} already exists; change it with PATCH`)
         }
         const type = await repo.insertQualificationType(tx, input)
-        await appendAudit(tx, actor, [{ operation: 'qualification_type.create', entityType: 'qualification_type', entityId: type.code, after: type }])
+        await appendAudit(inTx(tx), actor, [{ operation: 'qualification_type.create', entityType: 'qualification_type', entityId: type.code, after: type }])
         return { type, etag: etagOf(type) }
       })
     },
@@ -44,7 +44,7 @@ export function createReferenceService(db: Database) {
         assertIfMatch(ifMatch, etagOf(before))
         await assertDepartment(tx, patch.leadDepartmentCode)
         const after = await repo.updateQualificationType(tx, code, patch)
-        await appendAudit(tx, actor, [{ operation: 'qualification_type.update', entityType: 'qualification_type', entityId: code, before, after }])
+        await appendAudit(inTx(tx), actor, [{ operation: 'qualification_type.update', entityType: 'qualification_type', entityId: code, before, after }])
         return { type: after, etag: etagOf(after) }
       })
     },
