@@ -123,6 +123,9 @@ export function loadConfig(env: Env = process.env): Config {
       problems.push(`AUTH_JWKS_FILE cannot be read as JSON (${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'})`)
     }
   }
+  if (nodeEnv === 'production' && auth.jwksUrl?.startsWith('http:')) {
+    problems.push('AUTH_JWKS_URL must use https in production: over plain http anyone on the path could substitute the token keys')
+  }
   if (nodeEnv === 'production' && keySources === 0) {
     problems.push('NODE_ENV=production needs token keys: set AUTH_JWKS_URL, AUTH_JWKS or AUTH_JWKS_FILE')
   }

@@ -130,9 +130,13 @@ export default fp(
         }))
       } catch (error) {
         if (error instanceof joseErrors.JWTExpired) throw invalidToken('the token has expired')
+        // The identity provider's key set could not be fetched: the token may well be valid.
+        if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
+          request.log.error({ err: error }, 'token keys unavailable')
+          throw new AppError('not_ready', 'token keys cannot be fetched from the identity provider right now; retry shortly', {}, { 'retry-after': '5' })
+        }
         if (error instanceof joseErrors.JWTClaimValidationFailed) throw invalidToken(`the token's ${error.claim} claim is not accepted`)
-        if (error instanceof joseErrors.JOSEError) throw invalidToken('the token is malformed or its signature does not verify')
-        throw error
+        throw invalidToken('the token is malformed or its signature does not verify')
       }
       const county = payload.county
       if (county !== undefined && (typeof county !== 'string' || !/^\d{6}$/.test(county))) {
