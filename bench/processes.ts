@@ -18,6 +18,8 @@ export interface Server {
   url: string
   child: ChildProcess
   logFile: string
+  /** Why the process ended, when it ended before stop() (crash, signal from elsewhere). */
+  exited(): string | null
   stop(): Promise<void>
 }
 
@@ -83,9 +85,12 @@ export async function startServer(opts: StartOptions): Promise<Server> {
   child.stdout!.pipe(log)
   child.stderr!.pipe(log)
   let exited: number | null | undefined
+  let exitSignal: string | null = null
+  let stopping = false
   const exitPromise = new Promise<void>((resolve) =>
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       exited = code
+      exitSignal = signal
       resolve()
     }),
   )
@@ -112,8 +117,11 @@ export async function startServer(opts: StartOptions): Promise<Server> {
     url,
     child,
     logFile,
+    exited: () =>
+      exited === undefined || stopping ? null : `${opts.name} (pid ${child.pid}) exited ${exitSignal ? `on ${exitSignal}` : `with code ${exited}`}; see ${logFile}`,
     async stop() {
       if (exited !== undefined) return
+      stopping = true
       child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
       await exitPromise

@@ -135,28 +135,41 @@ async function main(): Promise<number> {
     // Rounds go through every target in turn, so each round's ratios to (B) compare figures
     // taken minutes apart at most, under the same background load.
     for (let round = 1; round <= options.rounds; round++) {
-      for (const { target, m } of active) {
+      for (const { target, row, m } of active) {
         const server = servers[target.server]
-        const loadOpts: LoadOptions = { connections: options.connections, durationS: options.warmupS, workDir }
-        const warm = await runLoad(tool, await target.spec(`W${round}`), loadOpts)
-        m.warmupErrors += warm.non2xx + warm.socketErrors
-        const spec = await target.spec(`R${round}`)
-        const sampler = new RssSampler(server.pid)
-        const cpu = new CpuMeter(server.pid, databaseUrl, POOL_NAMES[target.server])
-        await cpu.start()
-        sampler.start()
-        const result = await runLoad(tool, spec, { ...loadOpts, durationS: options.durationS })
-        const mem = sampler.stop()
-        m.peaks.push(mem.peakMb)
-        m.rss.push(mem)
-        m.cpus.push(await cpu.stop(result.requests))
-        m.results.push(result)
-        if (spec.kind === 'write') writeAudit.push(await auditCheck(spec, result))
-        log(`  ${target.label}${options.rounds > 1 ? ` [round ${round}]` : ''}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, errors ${result.non2xx + result.socketErrors}`)
-        if (result.non2xx + result.socketErrors > 0 && spec.kind === 'read') log(`    sample of statuses: ${await sampleStatuses(spec)}`)
+        if (row.state !== 'ok') continue
+        const gone = server.exited()
+        if (gone) {
+          row.state = `not run: ${gone}`
+          continue
+        }
+        try {
+          const loadOpts: LoadOptions = { connections: options.connections, durationS: options.warmupS, workDir }
+          const warm = await runLoad(tool, await target.spec(`W${round}`), loadOpts)
+          m.warmupErrors += warm.non2xx + warm.socketErrors
+          const spec = await target.spec(`R${round}`)
+          const sampler = new RssSampler(server.pid)
+          const cpu = new CpuMeter(server.pid, databaseUrl, POOL_NAMES[target.server])
+          await cpu.start()
+          sampler.start()
+          const result = await runLoad(tool, spec, { ...loadOpts, durationS: options.durationS })
+          const mem = sampler.stop()
+          m.peaks.push(mem.peakMb)
+          m.rss.push(mem)
+          m.cpus.push(await cpu.stop(result.requests))
+          m.results.push(result)
+          if (spec.kind === 'write') writeAudit.push(await auditCheck(spec, result))
+          log(`  ${target.label}${options.rounds > 1 ? ` [round ${round}]` : ''}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, errors ${result.non2xx + result.socketErrors}`)
+          if (result.non2xx + result.socketErrors > 0 && spec.kind === 'read') log(`    sample of statuses: ${await sampleStatuses(spec)}`)
+        } catch (error) {
+          // A server that dies or a load that cannot run is a result too: report it, go on with the rest.
+          row.state = `failed in round ${round}: ${server.exited() ?? (error as Error).message.split('\n')[0]}`
+          log(`  ${target.label}: ${row.state}`)
+        }
       }
     }
     for (const { target, row, m } of active) {
+      if (m.results.length === 0) continue
       row.result = median(m.results)
       if (m.results.length > 1) row.rounds = m.results
       row.rssMb = Math.max(...m.peaks)
