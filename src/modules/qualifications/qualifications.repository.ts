@@ -1,16 +1,9 @@
 // The only code that touches qualification and qualification_event. Reads are one SQL statement
 // that builds the response document; as-of status comes from status.sql.ts only.
-import type { Database, Tx } from '../../db/client.ts'
+import type { Database, Queryable } from '../../db/client.ts'
 import type { Actor } from '../audit/audit.repository.ts'
 import type { RecordedStatus } from './lifecycle.ts'
 import { statusAt } from './status.sql.ts'
-
-type Queryable = { query<T>(text: string, params?: unknown[], name?: string): Promise<T[]> }
-
-/** Raw SQL inside a Prisma transaction with the same shape as Database.query. */
-export function inTx(tx: Tx): Queryable {
-  return { query: <T>(text: string, params: unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...params) }
-}
 
 /**
  * The moment an answer describes, from two parameters (null = now): asOf, and knownAt capped
@@ -135,13 +128,20 @@ export async function history(db: Database, id: string, knownAt: Date | null): P
 
 // ---- writes (inside the caller's transaction) ----
 
+/**
+ * Instants are sent as ISO 8601 UTC text, as Prisma and PGlite send them. pg's own Date encoding
+ * uses the process time zone, which has sub-minute offsets before 1901 in zones such as
+ * Asia/Shanghai (LMT +08:05:43, sent as +08:05), and turns year 0000 into "0001 BC".
+ */
+const iso = (d: Date | null): string | null => d?.toISOString() ?? null
+
 export interface TypeRow {
   certificate_based: boolean
   default_validity_months: number | null
 }
 
-export async function qualificationType(tx: Tx, code: string): Promise<TypeRow | null> {
-  const [row] = await tx.$queryRawUnsafe<TypeRow[]>('SELECT certificate_based, default_validity_months FROM qualification_type WHERE code = $1', code)
+export async function qualificationType(tx: Queryable, code: string): Promise<TypeRow | null> {
+  const [row] = await tx.query<TypeRow>('SELECT certificate_based, default_validity_months FROM qualification_type WHERE code = $1', [code])
   return row ?? null
 }
 
@@ -160,23 +160,34 @@ export interface LockedQualification {
 }
 
 /** Locks the qualification row, so that concurrent changes to it run one after the other. */
-export async function lockQualification(tx: Tx, id: string): Promise<LockedQualification | null> {
-  const [row] = await tx.$queryRawUnsafe<LockedQualification[]>(
-    `SELECT q.id::text AS id, q.uscc, q.type_code, e.county_code, q.status::text AS status, q.granted_at, q.valid_from,
-            q.valid_until, q.version, (SELECT r.id::text FROM qualification r WHERE r.renews_id = q.id) AS renewed_by,
-            (SELECT max(ev.effective_at) FROM qualification_event ev WHERE ev.qualification_id = q.id) AS last_effective_at
+export async function lockQualification(tx: Queryable, id: string): Promise<LockedQualification | null> {
+  // Instants come back as ISO text: PGlite's own timestamptz parsing reads years below 100 as 19xx/20xx.
+  type Row = Omit<LockedQualification, 'granted_at' | 'valid_from' | 'valid_until' | 'last_effective_at'> &
+    { granted_at: string; valid_from: string; valid_until: string | null; last_effective_at: string | null }
+  const [row] = await tx.query<Row>(
+    `SELECT q.id::text AS id, q.uscc, q.type_code, e.county_code, q.status::text AS status, iso_utc(q.granted_at) AS granted_at,
+            iso_utc(q.valid_from) AS valid_from, iso_utc(q.valid_until) AS valid_until, q.version,
+            (SELECT r.id::text FROM qualification r WHERE r.renews_id = q.id) AS renewed_by,
+            (SELECT iso_utc(max(ev.effective_at)) FROM qualification_event ev WHERE ev.qualification_id = q.id) AS last_effective_at
      FROM qualification q JOIN enterprise e ON e.uscc = q.uscc
      WHERE q.id = $1::uuid FOR UPDATE OF q`,
-    id,
+    [id],
   )
-  return row ?? null
+  if (!row) return null
+  const at = (text: string | null) => (text === null ? null : new Date(text))
+  return {
+    ...row,
+    granted_at: at(row.granted_at)!,
+    valid_from: at(row.valid_from)!,
+    valid_until: at(row.valid_until),
+    last_effective_at: at(row.last_effective_at)!,
+  }
 }
 
-export async function certificateHolder(tx: Tx, type: string, certificateNo: string): Promise<string | null> {
-  const [row] = await tx.$queryRawUnsafe<{ id: string }[]>(
+export async function certificateHolder(tx: Queryable, type: string, certificateNo: string): Promise<string | null> {
+  const [row] = await tx.query<{ id: string }>(
     `SELECT id::text AS id FROM qualification WHERE type_code = $1 AND certificate_no = $2 AND status <> 'annulled' LIMIT 1`,
-    type,
-    certificateNo,
+    [type, certificateNo],
   )
   return row?.id ?? null
 }
@@ -199,15 +210,15 @@ export interface NewQualification {
 }
 
 /** Inserts unless a unique rule (certificate number, renewal) is taken; returns whether it did. */
-export async function insertQualification(tx: Tx, q: NewQualification): Promise<boolean> {
-  const rows = await tx.$queryRawUnsafe<{ id: string }[]>(
+export async function insertQualification(tx: Queryable, q: NewQualification): Promise<boolean> {
+  const rows = await tx.query<{ id: string }>(
     `INSERT INTO qualification (id, uscc, type_code, certificate_no, title, scope, issuer, issuer_level, granted_at,
                                 valid_from, valid_until, batch, renews_id, documents)
      VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::"AuthorityLevel", $9::timestamptz, $10::timestamptz, $11::timestamptz,
              $12, $13::uuid, $14::jsonb)
      ON CONFLICT DO NOTHING RETURNING id::text AS id`,
-    q.id, q.uscc, q.type, q.certificateNo, q.title, q.scope, q.issuer, q.issuerLevel, q.grantedAt, q.validFrom,
-    q.validUntil, q.batch, q.renews, JSON.stringify(q.documents),
+    [q.id, q.uscc, q.type, q.certificateNo, q.title, q.scope, q.issuer, q.issuerLevel, iso(q.grantedAt), iso(q.validFrom),
+      iso(q.validUntil), q.batch, q.renews, JSON.stringify(q.documents)],
   )
   return rows.length === 1
 }
@@ -224,25 +235,24 @@ export interface NewEvent {
 }
 
 /** Appends the next event of a qualification (seq = last + 1) and returns its document. */
-export async function appendEvent(tx: Tx, e: NewEvent, actor: Actor): Promise<string> {
-  const [row] = await tx.$queryRawUnsafe<{ doc: string }[]>(
+export async function appendEvent(tx: Queryable, e: NewEvent, actor: Actor): Promise<string> {
+  const [row] = await tx.query<{ doc: string }>(
     `INSERT INTO qualification_event AS ev (qualification_id, seq, from_status, to_status, reason_code, reason, occurred_at,
        effective_at, decision_authority, decision_level, decision_document_no, decided_at, actor_sub, actor_county, actor_dept, request_id)
      SELECT $1::uuid, coalesce(max(x.seq), 0) + 1, $2::"QualificationStatus", $3::"QualificationStatus", $4, $5, $6::timestamptz,
             $7::timestamptz, $8, $9::"AuthorityLevel", $10, $11::timestamptz, $12, $13, $14, $15
      FROM qualification_event x WHERE x.qualification_id = $1::uuid
      RETURNING ${EVENT_JSON}::text AS doc`,
-    e.qualificationId, e.from, e.to, e.reasonCode, e.reason, e.occurredAt, e.effectiveAt, e.decision.authority,
-    e.decision.level, e.decision.documentNo, e.decision.decidedAt, actor.sub, actor.county ?? null, actor.dept ?? null,
-    actor.requestId ?? null,
+    [e.qualificationId, e.from, e.to, e.reasonCode, e.reason, iso(e.occurredAt), iso(e.effectiveAt), e.decision.authority,
+      e.decision.level, e.decision.documentNo, iso(e.decision.decidedAt), actor.sub, actor.county ?? null, actor.dept ?? null,
+      actor.requestId ?? null],
   )
   return row!.doc
 }
 
-export async function setStatus(tx: Tx, id: string, status: RecordedStatus): Promise<void> {
-  await tx.$executeRawUnsafe(
+export async function setStatus(tx: Queryable, id: string, status: RecordedStatus): Promise<void> {
+  await tx.query(
     `UPDATE qualification SET status = $2::"QualificationStatus", version = version + 1, updated_at = now() WHERE id = $1::uuid`,
-    id,
-    status,
+    [id, status],
   )
 }

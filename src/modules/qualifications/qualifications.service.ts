@@ -131,8 +131,8 @@ export function createQualificationService(db: Database) {
       const explicitUntil = input.validUntil === undefined ? undefined : input.validUntil === null ? null : instant(input.validUntil, 'body', '/validUntil')
       if (explicitUntil && explicitUntil <= validFrom) throw problems.field('body', '/validUntil', 'must be after validFrom')
 
-      return db.prisma.$transaction(async (tx) => {
-        const countyCode = await repo.enterpriseCounty(repo.inTx(tx), uscc)
+      return db.transaction(async (tx) => {
+        const countyCode = await repo.enterpriseCounty(tx, uscc)
         if (!countyCode) throw problems.notFound('enterprise', uscc)
         assertCountyAccess(actor, countyCode, 'grant qualifications to')
         const type = await repo.qualificationType(tx, input.type)
@@ -191,8 +191,8 @@ export function createQualificationService(db: Database) {
           effectiveAt: grantedAt,
           decision: { authority: input.issuer, level: input.issuerLevel, documentNo: null, decidedAt: grantedAt },
         }, actor)
-        const doc = (await repo.findDoc(repo.inTx(tx), id, null, null))!
-        await appendAudit(repo.inTx(tx), actor, [{ operation: 'qualification.grant', entityType: 'qualification', entityId: id, after: JSON.parse(doc.base) }])
+        const doc = (await repo.findDoc(tx, id, null, null))!
+        await appendAudit(tx, actor, [{ operation: 'qualification.grant', entityType: 'qualification', entityId: id, after: JSON.parse(doc.base) }])
         return { ...result(doc), id }
       })
     },
@@ -211,11 +211,11 @@ export function createQualificationService(db: Database) {
       notInFuture(occurredAt, '/occurredAt')
       notInFuture(decidedAt, '/decision/decidedAt')
 
-      return db.prisma.$transaction(async (tx) => {
+      return db.transaction(async (tx) => {
         const current = await repo.lockQualification(tx, id)
         if (!current) throw problems.notFound('qualification', id)
         assertCountyAccess(actor, current.county_code)
-        const before = (await repo.findDoc(repo.inTx(tx), id, null, null))!
+        const before = (await repo.findDoc(tx, id, null, null))!
         assertIfMatch(ifMatch, etagOf(before.base))
         if (effectiveAt < current.granted_at) {
           throw problems.field('body', '/effectiveAt', `is before the qualification was granted (${current.granted_at.toISOString()})`)
@@ -247,8 +247,8 @@ export function createQualificationService(db: Database) {
           decision: { authority: input.decision.authority, level: input.decision.level, documentNo: input.decision.documentNo ?? null, decidedAt: decidedAt ?? null },
         }, actor)
         await repo.setStatus(tx, id, input.to)
-        const after = (await repo.findDoc(repo.inTx(tx), id, null, null))!
-        await appendAudit(repo.inTx(tx), actor, [{
+        const after = (await repo.findDoc(tx, id, null, null))!
+        await appendAudit(tx, actor, [{
           operation: 'qualification.change_status',
           entityType: 'qualification',
           entityId: id,
