@@ -8,6 +8,10 @@ import { PrismaPGlite } from 'pglite-prisma-adapter'
 import { PrismaClient } from '../generated/prisma/client.ts'
 
 export type { PrismaClient }
+
+// Date parameters are sent as UTC text. pg's default writes them in the process's local zone,
+// which is lossy for historical offsets (Asia/Shanghai in 1900 is +08:05:43).
+pg.defaults.parseInputDatesAsUTC = true
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0]
 
 /** Raw SQL inside a Prisma interactive transaction, in the Queryable shape. */

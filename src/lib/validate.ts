@@ -14,10 +14,11 @@ export const bodyAjv = addFormats(new Ajv({ ...options, coerceTypes: false }))
 export const textAjv = addFormats(new Ajv({ ...options, coerceTypes: 'array' }))
 
 // RFC 3339 allows a leap second (23:59:60), which neither JavaScript dates nor PostgreSQL
-// timestamps can hold: a date-time must also be an instant `Date` can represent.
+// timestamps can hold: a date-time must also be an instant `Date` can represent. Year 0000
+// is refused too: PostgreSQL would store it as 1 BC.
 const rfc3339 = fullFormats['date-time'] as { validate: (value: string) => boolean }
 for (const ajv of [bodyAjv, textAjv]) {
-  ajv.addFormat('date-time', { type: 'string', validate: (value: string) => rfc3339.validate(value) && !Number.isNaN(Date.parse(value)) })
+  ajv.addFormat('date-time', { type: 'string', validate: (value: string) => rfc3339.validate(value) && !Number.isNaN(Date.parse(value)) && !value.startsWith('0000') })
 }
 
 /** Fastify validator compiler: the request part decides which Ajv instance validates it. */

@@ -105,3 +105,11 @@ t.test('an unexpected error is a 500 problem that leaks nothing', async (t) => {
   problem(t, res, 500, 'internal_error')
   t.notMatch(res.body, /hunter2/, 'an error with a 5xx statusCode is still answered generically')
 })
+
+t.test('a date-time in year 0000 is a 400 naming the field', async (t) => {
+  const { build: buildApp, bearer: tokenHeaders } = await import('../helpers/app.ts')
+  const app = await buildApp(t)
+  const res = await app.inject({ url: '/v1/audit-events?from=0000-06-01T00:00:00Z', headers: await tokenHeaders(['audit:read']) })
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().errors[0].pointer, '/from')
+})
