@@ -2,7 +2,7 @@
 // internals. Test-only routes give the app a body to parse and something to throw.
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { buildWithRoutes } from '../helpers/app.ts'
+import { bearer, build, buildWithRoutes } from '../helpers/app.ts'
 
 const PROBLEM_KEYS = ['code', 'detail', 'instance', 'status', 'title', 'type']
 const SECRET = 'password=hunter2 at /srv/secret/path.ts:42'
@@ -107,9 +107,8 @@ t.test('an unexpected error is a 500 problem that leaks nothing', async (t) => {
 })
 
 t.test('a date-time in year 0000 is a 400 naming the field', async (t) => {
-  const { build: buildApp, bearer: tokenHeaders } = await import('../helpers/app.ts')
-  const app = await buildApp(t)
-  const res = await app.inject({ url: '/v1/audit-events?from=0000-06-01T00:00:00Z', headers: await tokenHeaders(['audit:read']) })
+  const app = await build(t)
+  const res = await app.inject({ url: '/v1/audit-events?from=0000-06-01T00:00:00Z', headers: await bearer(['audit:read']) })
   t.equal(res.statusCode, 400)
   t.equal(res.json().errors[0].pointer, '/from')
 })
