@@ -1,6 +1,6 @@
 // The one place that decides which database the registry talks to: a PostgreSQL server
 // (DATABASE_URL) or the embedded PGlite database. Nothing else knows which one it got.
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
@@ -117,10 +117,24 @@ function createServerDatabase(connectionString: string, max: number): Database {
   }
 }
 
+/** The pristine data directory written at install (scripts/pglite-template.mjs), if present. */
+function embeddedTemplate(): Blob | undefined {
+  try {
+    const { version } = JSON.parse(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8'))
+    const file = new URL(`../../node_modules/.cache/haopin-registry/pglite-${version}-template.tgz`, import.meta.url)
+    return new Blob([readFileSync(file)])
+  } catch {
+    return undefined
+  }
+}
+
 async function createEmbeddedDatabase(dataDir: string): Promise<Database> {
   const inMemory = dataDir === 'memory://'
+  const pgdata = `${dataDir.replace(/\/$/, '')}/pgdata`
   if (!inMemory) mkdirSync(dataDir, { recursive: true })
-  const lite = inMemory ? new PGlite() : new PGlite(`${dataDir.replace(/\/$/, '')}/pgdata`)
+  // A new database starts from the install-time template rather than running initdb in WASM.
+  const loadDataDir = inMemory || !existsSync(pgdata) ? embeddedTemplate() : undefined
+  const lite = new PGlite(inMemory ? 'memory://' : pgdata, loadDataDir ? { loadDataDir } : {})
   await lite.waitReady
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) })
   const session: Session = {
