@@ -77,7 +77,7 @@ export async function startServer(opts: StartOptions): Promise<Server> {
   mkdirSync(opts.logDir, { recursive: true })
   const logFile = join(opts.logDir, `${opts.name}.log`)
   const log = createWriteStream(logFile)
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.script], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', '--import', './bench/exit-trace.ts', opts.script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...opts.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
