@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { Nullable } from '../../lib/schema.ts'
 import { decodeCursor, encodeCursor, invalidCursor, isoOrNull, nextLink } from '../../lib/http.ts'
 import { listAudit, verifyChain } from './audit.repository.ts'
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(s: T) => Type.Union([s, Type.Null()])
 
 const AuditEvent = Type.Object({
   id: Type.String({ description: 'Position in the chain (decimal string)' }),

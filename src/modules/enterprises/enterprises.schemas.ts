@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox'
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
+import { Nullable } from '../../lib/schema.ts'
 
 export const CULTIVATION_STAGES = ['planned', 'cultivating', 'established'] as const
 export const BUSINESS_STATUSES = ['operating', 'abnormal', 'revoked', 'deregistered'] as const

@@ -2,9 +2,8 @@
 // and the SQL behind them never selects contact persons, phones, e-mails, addresses or
 // legal representatives in the first place.
 import { Type, type Static } from 'typebox'
+import { Nullable } from '../../lib/schema.ts'
 import { EFFECTIVE_STATUSES } from '../qualifications/lifecycle.ts'
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
 export const BRAND_STATUSES = ['listed', 'cultivating', 'none'] as const
 export const VERDICTS = [...BRAND_STATUSES, ...EFFECTIVE_STATUSES, 'unknown'] as const

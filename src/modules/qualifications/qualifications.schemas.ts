@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
+import { Nullable } from '../../lib/schema.ts'
 import { EFFECTIVE_STATUSES } from './lifecycle.ts'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 const literalUnion = <V extends string[]>(values: readonly [...V], description?: string) =>
   Type.Enum<V>(values, description ? { description } : {})
 const Instant = (description: string, example = '2024-03-15T00:00:00.000Z') =>
