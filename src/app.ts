@@ -24,6 +24,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Database
     config: Config
+    /** Resolves when no request is in flight (or after SHUTDOWN_TIMEOUT_MS). */
+    drain(): Promise<void>
   }
 }
 
@@ -57,7 +59,27 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const db = deps.db ?? (await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax }))
   app.decorate('db', db)
   app.decorate('config', config)
-  if (!deps.db) app.addHook('onClose', async () => db.close())
+  // Requests still running when the app closes finish before the database goes away
+  // (bounded by SHUTDOWN_TIMEOUT_MS); closing the pool under them would turn them into 500s.
+  let inFlight = 0
+  let drained: (() => void) | undefined
+  app.addHook('onRequest', async () => {
+    inFlight++
+  })
+  app.addHook('onResponse', async () => {
+    if (--inFlight === 0) drained?.()
+  })
+  app.decorate('drain', async () => {
+    if (inFlight === 0) return
+    await new Promise<void>((resolve) => {
+      drained = resolve
+      setTimeout(resolve, config.shutdownTimeoutMs).unref()
+    })
+  })
+  app.addHook('onClose', async () => {
+    await app.drain()
+    if (!deps.db) await db.close()
+  })
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
