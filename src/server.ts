@@ -33,7 +33,10 @@ async function main() {
   }
 
   const app = await buildApp(config, { db })
-  app.addHook('onClose', async () => db.close())
+  app.addHook('onClose', async () => {
+    await app.drain()
+    await db.close()
+  })
 
   closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')

@@ -18,5 +18,5 @@ t.test('closing the app lets in-flight requests finish before the database close
   const res = await pending
   t.equal(res.statusCode, 200, 'the request that was running completed')
   t.same(res.json(), { ok: 1 })
-  await t.rejects(app.db.query('SELECT 1'), undefined, 'and the database is closed afterwards')
+  await t.rejects(app.db.query('SELECT 1'), 'and the database is closed afterwards')
 })
