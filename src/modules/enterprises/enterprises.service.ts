@@ -104,10 +104,19 @@ export function createEnterpriseService(db: Database) {
     }
   }
 
-  /** Writes rows in the caller's transaction and audits every change; returns each row's outcome. */
-  async function writeRows(tx: Queryable, actor: Actor, rows: repo.EnterpriseRow[], before: Map<string, repo.EnterpriseRow>, mode: 'create' | 'upsert') {
+  /**
+   * Writes rows in the caller's transaction and audits every change against the documents the
+   * caller read before (beforeDocs); returns each row's outcome.
+   */
+  async function writeRows(
+    tx: Queryable,
+    actor: Actor,
+    rows: repo.EnterpriseRow[],
+    before: Map<string, repo.EnterpriseRow>,
+    beforeDocs: Map<string, string>,
+    mode: 'create' | 'upsert',
+  ) {
     const now = new Date()
-    const beforeDocs = await repo.documentsOf(tx, [...before.keys()], now)
     const written = await repo.upsertRows(tx, rows, mode)
     if (mode === 'create') {
       const existing = rows.find((r) => !written.has(r.uscc))
@@ -156,7 +165,7 @@ export function createEnterpriseService(db: Database) {
       assertCountyAccess(actor, input.countyCode, 'register')
       const row = rowFrom(input, uscc)
       return db.transaction(async (tx) => {
-        const { docs } = await writeRows(tx, actor, [row], new Map(), 'create')
+        const { docs } = await writeRows(tx, actor, [row], new Map(), new Map(), 'create')
         return withEtag(docs.get(uscc)!)
       })
     },
@@ -168,12 +177,12 @@ export function createEnterpriseService(db: Database) {
         const before = await repo.rowsOf(tx, [uscc])
         const current = before.get(uscc)
         if (!current) throw problems.notFound('enterprise', uscc)
-        const currentDoc = (await repo.documentOf(tx, uscc, new Date()))!
-        assertIfMatch(ifMatch, etagOf(currentDoc))
+        const beforeDocs = await repo.documentsOf(tx, [uscc], new Date())
+        assertIfMatch(ifMatch, etagOf(beforeDocs.get(uscc)!))
         assertCountyAccess(actor, current.county_code)
         const row = mergePatch(current, patch)
         if (row.county_code !== current.county_code) assertCountyAccess(actor, row.county_code, 'move enterprises into')
-        const { docs } = await writeRows(tx, actor, [row], before, 'upsert')
+        const { docs } = await writeRows(tx, actor, [row], before, beforeDocs, 'upsert')
         return withEtag(docs.get(uscc)!)
       })
     },
@@ -219,7 +228,8 @@ export function createEnterpriseService(db: Database) {
           if (existing) assertCountyAccess(actor, existing.county_code)
         }
         const rows = group.map((a) => rowFrom(a.input, a.uscc, before.get(a.uscc)))
-        return (await writeRows(tx, actor, rows, before, 'upsert')).outcomes
+        const beforeDocs = await repo.documentsOf(tx, [...before.keys()], new Date())
+        return (await writeRows(tx, actor, rows, before, beforeDocs, 'upsert')).outcomes
       }
       const record = (a: (typeof accepted)[number], outcome: Outcome) =>
         results.push({ index: a.index, uscc: a.uscc, status: outcome === 'created' ? 201 : 200, outcome })

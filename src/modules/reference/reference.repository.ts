@@ -18,11 +18,6 @@ export async function listCounties(db: Database) {
   }))
 }
 
-export async function findCounty(db: Database | Tx, code: string) {
-  const client = 'prisma' in db ? db.prisma : db
-  return client.county.findUnique({ where: { code } })
-}
-
 export async function listDepartments(db: Database) {
   return db.prisma.department.findMany({ orderBy: { code: 'asc' } })
 }
