@@ -19,6 +19,7 @@ import enterpriseRoutes from './modules/enterprises/enterprises.routes.ts'
 import auditRoutes from './modules/audit/audit.routes.ts'
 import qualificationRoutes from './modules/qualifications/qualifications.routes.ts'
 import publicRoutes from './modules/public/public.routes.ts'
+import { documentRefresher, type DocumentRefresher } from './modules/enterprises/document-refresher.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,6 +27,7 @@ declare module 'fastify' {
     config: Config
     /** Resolves when no request is in flight (or after SHUTDOWN_TIMEOUT_MS). */
     drain(): Promise<void>
+    documentRefresher: DocumentRefresher
   }
 }
 
@@ -76,8 +78,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       setTimeout(resolve, config.shutdownTimeoutMs).unref()
     })
   })
+  const refresher = documentRefresher(db, config.documentRefreshIntervalMs, app.log)
+  app.decorate('documentRefresher', refresher)
+  app.addHook('onReady', async () => refresher.start())
   app.addHook('onClose', async () => {
     await app.drain()
+    await refresher.stop()
     if (!deps.db) await db.close()
   })
 

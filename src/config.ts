@@ -30,6 +30,8 @@ export interface Config {
   signingKeyFile: string | undefined
   publicRateLimit: { max: number; windowMs: number }
   idempotencyTtlHours: number
+  /** How often stale stored enterprise documents are rebuilt; 0 turns the background refresh off. */
+  documentRefreshIntervalMs: number
 }
 
 export class ConfigError extends Error {
@@ -158,6 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
       windowMs: int('PUBLIC_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 3_600_000),
     },
     idempotencyTtlHours: int('IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 90),
+    documentRefreshIntervalMs: int('DOCUMENT_REFRESH_INTERVAL_MS', 1000, 0, 3_600_000),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return config

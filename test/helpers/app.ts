@@ -41,6 +41,8 @@ export async function testConfig(env: Record<string, string> = {}): Promise<Conf
     AUTH_JWKS: jwks,
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,
+    // Tests refresh stored documents when they mean to (app.documentRefresher.runOnce()).
+    DOCUMENT_REFRESH_INTERVAL_MS: '0',
     ...env,
   })
 }

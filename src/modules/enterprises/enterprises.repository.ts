@@ -1,7 +1,8 @@
-// The only code that touches enterprise and cultivation_listing. Reads are one SQL statement
-// that builds the response document (json_build_object), so a GET is one round trip.
+// The only code that writes enterprise and cultivation_listing, and picks the USCCs of list pages.
+// The response documents are built and stored by documents.repository.ts.
+import { createHash } from 'node:crypto'
 import type { Database, Queryable } from '../../db/client.ts'
-import { brandStatusFrom, brandStatusIs, statusAt } from '../qualifications/status.sql.ts'
+import { brandStatusAt, statusAt } from '../qualifications/status.sql.ts'
 import type { ListEnterprisesFilter } from './enterprises.schemas.ts'
 
 /** Row columns an enterprise is written from; matches the table (snake_case). */
@@ -20,48 +21,6 @@ export interface EnterpriseRow {
   cultivation_lists: { list: string; year: number }[]
 }
 
-// $1: the enterprises' USCCs, $2: as-of time. Produces (uscc, doc) ordered by uscc. USCCs compare as
-// bpchar[] (the column's type): against text[] the column is cast and its index cannot be used.
-const DOCUMENT_SQL = `
-SELECT e.uscc, json_build_object(
-  'uscc', e.uscc, 'name', e.name, 'countyCode', e.county_code, 'countyName', c.name,
-  'industryCode', e.industry_code, 'address', e.address, 'legalRepresentative', e.legal_representative,
-  'contact', json_build_object('name', e.contact_name, 'phone', e.contact_phone, 'email', e.contact_email),
-  'cultivationStage', e.cultivation_stage, 'cultivationLists', cl.lists, 'businessStatus', e.business_status,
-  'brandStatus', ${brandStatusFrom('e', 'aq.listed', 'aq.n > 0')},
-  'activeQualifications', aq.items,
-  'version', e.version, 'createdAt', iso_utc(e.created_at), 'updatedAt', iso_utc(e.updated_at)
-)::text AS doc
-FROM enterprise e
-JOIN county c ON c.code = e.county_code
-CROSS JOIN LATERAL (
-  SELECT coalesce(json_agg(json_build_object('id', q.id, 'type', q.type_code, 'typeName', t.name,
-           'certificateNo', q.certificate_no, 'validFrom', iso_utc(q.valid_from), 'validUntil', iso_utc(q.valid_until))
-           ORDER BY q.granted_at, q.id), '[]'::json) AS items,
-         coalesce(bool_or(t.counts_as_listing), false) AS listed, count(*) AS n
-  FROM qualification q JOIN qualification_type t ON t.code = q.type_code
-  WHERE q.uscc = e.uscc AND ${statusAt('q', '$2', '$2')} = 'active'
-) aq
-CROSS JOIN LATERAL (
-  SELECT coalesce(json_agg(json_build_object('list', l.list, 'year', l.year) ORDER BY l.year, l.list), '[]'::json) AS lists
-  FROM cultivation_listing l WHERE l.uscc = e.uscc
-) cl
-WHERE e.uscc = ANY($1::bpchar[])
-ORDER BY e.uscc`
-
-const ONE_DOCUMENT_SQL = DOCUMENT_SQL.replace('e.uscc = ANY($1::bpchar[])', 'e.uscc = $1')
-
-export async function documentOf(db: Queryable, uscc: string, asOf: Date): Promise<string | null> {
-  const rows = await db.query<{ doc: string }>(ONE_DOCUMENT_SQL, [uscc, asOf], 'enterprise_document')
-  return rows[0]?.doc ?? null
-}
-
-export async function documentsOf(db: Queryable, usccs: string[], asOf: Date): Promise<Map<string, string>> {
-  if (usccs.length === 0) return new Map()
-  const rows = await db.query<{ uscc: string; doc: string }>(DOCUMENT_SQL, [usccs, asOf], 'enterprise_documents')
-  return new Map(rows.map((r) => [r.uscc, r.doc]))
-}
-
 /** 1- and 2-character grams a name must contain to match `q` (the name_grams index). */
 export function queryGrams(q: string): string[] {
   const s = [...q.toLowerCase()]
@@ -73,16 +32,22 @@ export function queryGrams(q: string): string[] {
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
-export async function listPage(db: Database, f: ListEnterprisesFilter, afterUscc: string | undefined, asOf: Date) {
+/**
+ * The USCCs of a page (one more than the limit), chosen as of the statement's own time, which is
+ * returned too so the page's documents can be read as of the same moment. The time is not a
+ * parameter so that the planner can estimate how many stored documents are stale, and each
+ * filter combination is a prepared statement whose plan is reused.
+ */
+export async function listPage(db: Database, f: ListEnterprisesFilter, afterUscc: string | undefined): Promise<{ usccs: string[]; at: Date }> {
   const where: string[] = []
   const params: unknown[] = []
   const p = (value: unknown) => {
     params.push(value)
     return `$${params.length}`
   }
-  let asOfParam: string | undefined
-  const at = () => (asOfParam ??= `${p(asOf)}::timestamptz`)
-  if (f.countyCode) where.push(`e.county_code = ${p(f.countyCode)}`)
+  const at = () => 'statement_timestamp()'
+  let county: string | undefined
+  if (f.countyCode) where.push(`e.county_code = ${(county = p(f.countyCode))}`)
   if (f.cultivationStage) where.push(`e.cultivation_stage = ${p(f.cultivationStage)}::"CultivationStage"`)
   if (f.businessStatus) where.push(`e.business_status = ${p(f.businessStatus)}::"BusinessStatus"`)
   if (f.updatedSince) where.push(`e.updated_at >= ${p(new Date(f.updatedSince))}`)
@@ -93,7 +58,6 @@ export async function listPage(db: Database, f: ListEnterprisesFilter, afterUscc
   if (f.qualificationType) {
     where.push(`EXISTS (SELECT 1 FROM qualification fq WHERE fq.uscc = e.uscc AND fq.type_code = ${p(f.qualificationType)} AND ${statusAt('fq', at(), at())} = 'active')`)
   }
-  if (f.brandStatus) where.push(`(${brandStatusIs('e', f.brandStatus, at(), at())})`)
   // A 1- or 2-character query is one gram: its postings list the matches in USCC order, so the
   // page is a range scan. Longer queries need all their bigrams (GIN) and the substring itself.
   const short = f.q !== undefined && [...f.q].length <= 2
@@ -104,14 +68,36 @@ export async function listPage(db: Database, f: ListEnterprisesFilter, afterUscc
   } else if (f.q) {
     where.push(`e.name_grams @> ${p(queryGrams(f.q))}::text[]`, `lower(e.name) LIKE ${p(`%${likeEscape(f.q.toLowerCase())}%`)}`)
   }
-  const key = short ? 'g.uscc' : 'e.uscc'
-  if (afterUscc) where.push(`${key} > ${p(afterUscc)}`)
   const limit = p(f.limit + 1)
-  const rows = await db.query<{ uscc: string }>(
-    `SELECT e.uscc FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}`,
+  const select = (key: string, from: string, conditions: string[]) => {
+    if (afterUscc) conditions = [...conditions, `${key} > ${p(afterUscc)}`]
+    return `SELECT ${key} AS uscc FROM ${from} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}`
+  }
+  let sql: string
+  if (f.brandStatus) {
+    // Enterprises whose stored document is fresh are filtered by its brand status, a range of
+    // the (county_code, brand_status, uscc) or (brand_status, uscc) index; the few whose
+    // document is stale are evaluated from their qualifications. Both in USCC order, merged.
+    // Those whose document is stale are found first, then each checked against the other filters
+    // and evaluated on its own (LATERAL and the OFFSET 0 fences keep the planner from evaluating
+    // every candidate of the other filters, or joining all listings): they are few while the
+    // background refresher keeps up.
+    const status = p(f.brandStatus)
+    const fresh = [...where, `d.fresh_until > ${at()}`, `d.brand_status = ${status}`, ...(county ? [`d.county_code = ${county}`] : [])]
+    const staleRows = `(SELECT sd.uscc FROM enterprise_document sd WHERE sd.fresh_until <= ${at()} OFFSET 0) d`
+    const candidates = `(SELECT c.uscc, c.cultivation_stage FROM ${staleRows} CROSS JOIN LATERAL (
+      SELECT e.uscc, e.cultivation_stage FROM ${from} WHERE ${['e.uscc = d.uscc', ...where].join(' AND ')} OFFSET 0) c OFFSET 0) e`
+    sql = `SELECT uscc FROM ((${select(short ? 'g.uscc' : 'd.uscc', `${from} JOIN enterprise_document d ON d.uscc = e.uscc`, fresh)})
+      UNION ALL (${select('e.uscc', candidates, [`${brandStatusAt('e', at(), at())} = ${status}`])})) page ORDER BY uscc LIMIT ${limit}`
+  } else {
+    sql = select(short ? 'g.uscc' : 'e.uscc', from, where)
+  }
+  const rows = await db.query<{ uscc: string; at: Date }>(
+    `SELECT uscc, statement_timestamp() AS at FROM (${sql}) page`,
     params,
+    `enterprise_list_${createHash('sha1').update(sql).digest('base64url').slice(0, 20)}`,
   )
-  return rows.map((r) => r.uscc)
+  return { usccs: rows.map((r) => r.uscc), at: rows[0] ? new Date(rows[0].at) : new Date() }
 }
 
 export async function rowsOf(tx: Queryable, usccs: string[]): Promise<Map<string, EnterpriseRow>> {

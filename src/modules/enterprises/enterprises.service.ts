@@ -2,22 +2,18 @@
 // all writes audited in the same transaction. Reads return the SQL-built document as text.
 import type { Database, Queryable } from '../../db/client.ts'
 import { assertCountyAccess } from '../../lib/actor.ts'
-import { assertIfMatch, decodeCursor, encodeCursor, etagOf } from '../../lib/http.ts'
+import { assertIfMatch, decodeCursor, encodeCursor } from '../../lib/http.ts'
 import { AppError, problemBody, problems, type FieldError } from '../../lib/problems.ts'
 import { checkUscc } from '../../lib/uscc.ts'
 import { validator } from '../../lib/validate.ts'
 import { appendAudit, type Actor } from '../audit/audit.repository.ts'
+import * as docs from './documents.repository.ts'
 import * as repo from './enterprises.repository.ts'
 import { CreateEnterprise, type CreateEnterpriseInput, type ListEnterprisesFilter, type PatchEnterpriseInput } from './enterprises.schemas.ts'
 
 export type Outcome = 'created' | 'updated' | 'unchanged'
 
-export interface EnterpriseDoc {
-  doc: string
-  etag: string
-}
-
-const withEtag = (doc: string): EnterpriseDoc => ({ doc, etag: etagOf(doc) })
+export type EnterpriseDoc = docs.EnterpriseDocument
 
 function normaliseUscc(raw: string, pointer = '/uscc', where: FieldError['in'] = 'body'): string {
   const result = checkUscc(raw)
@@ -113,7 +109,7 @@ export function createEnterpriseService(db: Database) {
     actor: Actor,
     rows: repo.EnterpriseRow[],
     before: Map<string, repo.EnterpriseRow>,
-    beforeDocs: Map<string, string>,
+    beforeDocs: Map<string, EnterpriseDoc>,
     mode: 'create' | 'upsert',
   ) {
     const now = new Date()
@@ -126,13 +122,13 @@ export function createEnterpriseService(db: Database) {
     await repo.touchEnterprises(tx, [...listsChanged].filter((u) => !written.has(u)))
     const outcomes = new Map<string, Outcome>(rows.map((r) => [r.uscc, written.get(r.uscc) ?? (listsChanged.has(r.uscc) ? 'updated' : 'unchanged')]))
     const changed = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) !== 'unchanged')
-    const afterDocs = await repo.documentsOf(tx, rows.map((r) => r.uscc), now)
+    const afterDocs = await docs.refreshDocuments(tx, rows.map((r) => r.uscc), now)
     await appendAudit(
       tx,
       actor,
       changed.map((uscc) => {
         const prior = beforeDocs.get(uscc)
-        const diff = changes(prior ? JSON.parse(prior) : null, JSON.parse(afterDocs.get(uscc)!))
+        const diff = changes(prior ? JSON.parse(prior.doc) : null, JSON.parse(afterDocs.get(uscc)!.doc))
         return { operation: outcomes.get(uscc) === 'created' ? 'enterprise.create' : 'enterprise.update', entityType: 'enterprise', entityId: uscc, ...diff }
       }),
     )
@@ -142,19 +138,21 @@ export function createEnterpriseService(db: Database) {
   return {
     async get(rawUscc: string, asOf?: string): Promise<EnterpriseDoc> {
       const uscc = usccFromPath(rawUscc)
-      const doc = await repo.documentOf(db, uscc, asOf ? new Date(asOf) : new Date())
+      // The stored document answers "now" while it is fresh; any other moment is computed.
+      const doc = asOf
+        ? (await docs.liveDocuments(db, [uscc], new Date(asOf))).get(uscc)
+        : await docs.currentDocument(db, uscc, new Date())
       if (!doc) throw problems.notFound('enterprise', uscc)
-      return withEtag(doc)
+      return doc
     },
 
     async list(filter: ListEnterprisesFilter) {
       const [after] = (decodeCursor(filter.cursor, ['string']) ?? []) as [string?]
-      const asOf = new Date()
-      const usccs = await repo.listPage(db, filter, after, asOf)
+      const { usccs, at } = await repo.listPage(db, filter, after)
       const page = usccs.slice(0, filter.limit)
-      const docs = await repo.documentsOf(db, page, asOf)
+      const found = await docs.currentDocuments(db, page, at)
       return {
-        items: page.map((u) => docs.get(u)).filter((d): d is string => d !== undefined),
+        items: page.map((u) => found.get(u)?.doc).filter((d): d is string => d !== undefined),
         nextCursor: usccs.length > filter.limit ? encodeCursor([page[page.length - 1]]) : null,
       }
     },
@@ -165,8 +163,8 @@ export function createEnterpriseService(db: Database) {
       assertCountyAccess(actor, input.countyCode, 'register')
       const row = rowFrom(input, uscc)
       return db.transaction(async (tx) => {
-        const { docs } = await writeRows(tx, actor, [row], new Map(), new Map(), 'create')
-        return withEtag(docs.get(uscc)!)
+        const written = await writeRows(tx, actor, [row], new Map(), new Map(), 'create')
+        return written.docs.get(uscc)!
       })
     },
 
@@ -177,13 +175,13 @@ export function createEnterpriseService(db: Database) {
         const before = await repo.rowsOf(tx, [uscc])
         const current = before.get(uscc)
         if (!current) throw problems.notFound('enterprise', uscc)
-        const beforeDocs = await repo.documentsOf(tx, [uscc], new Date())
-        assertIfMatch(ifMatch, etagOf(beforeDocs.get(uscc)!))
+        const beforeDocs = await docs.currentDocuments(tx, [uscc], new Date())
+        assertIfMatch(ifMatch, beforeDocs.get(uscc)!.etag)
         assertCountyAccess(actor, current.county_code)
         const row = mergePatch(current, patch)
         if (row.county_code !== current.county_code) assertCountyAccess(actor, row.county_code, 'move enterprises into')
-        const { docs } = await writeRows(tx, actor, [row], before, beforeDocs, 'upsert')
-        return withEtag(docs.get(uscc)!)
+        const written = await writeRows(tx, actor, [row], before, beforeDocs, 'upsert')
+        return written.docs.get(uscc)!
       })
     },
 
@@ -228,7 +226,7 @@ export function createEnterpriseService(db: Database) {
           if (existing) assertCountyAccess(actor, existing.county_code)
         }
         const rows = group.map((a) => rowFrom(a.input, a.uscc, before.get(a.uscc)))
-        const beforeDocs = await repo.documentsOf(tx, [...before.keys()], new Date())
+        const beforeDocs = await docs.currentDocuments(tx, [...before.keys()], new Date())
         return (await writeRows(tx, actor, rows, before, beforeDocs, 'upsert')).outcomes
       }
       const record = (a: (typeof accepted)[number], outcome: Outcome) =>

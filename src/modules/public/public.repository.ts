@@ -2,20 +2,15 @@
 // legal_representative); status and brand status come from status.sql.ts like everywhere else.
 // Each answer is one statement, prepared on PostgreSQL.
 import type { Database } from '../../db/client.ts'
-import { brandStatusAt, listedAt, statusAt } from '../qualifications/status.sql.ts'
+import { currentPublicDocument } from '../enterprises/documents.repository.ts'
+import { listedAt, statusAt } from '../qualifications/status.sql.ts'
+import { PUBLIC_QUALIFICATION, publicBrandStatus, publicDocument, publicEnterprise, qualificationStatus } from './public.sql.ts'
 
 // asOf from $n (null = now); public answers always use everything recorded so far.
 const moment = (asOf: string) => `(SELECT coalesce(${asOf}::timestamptz, statement_timestamp()) AS as_of, statement_timestamp() AS known_at) m`
 
-const PUBLIC_ENTERPRISE = `json_build_object('uscc', e.uscc, 'name', e.name, 'countyCode', e.county_code, 'countyName', c.name,
-  'brandStatus', ${brandStatusAt('e', 'm.as_of', 'm.known_at')})`
-
-// Alias q with type t and status s.
-const PUBLIC_QUALIFICATION = `json_build_object('type', q.type_code, 'typeName', t.name, 'certificateNo', q.certificate_no,
-  'title', q.title, 'issuer', q.issuer, 'batch', q.batch, 'status', s.status,
-  'validFrom', iso_utc(q.valid_from), 'validUntil', iso_utc(q.valid_until))`
-
-const QUALIFICATION_STATUS = `CROSS JOIN LATERAL (SELECT ${statusAt('q', 'm.as_of', 'm.known_at')} AS status) s`
+const PUBLIC_ENTERPRISE = publicEnterprise(publicBrandStatus('m.as_of', 'm.known_at'))
+const QUALIFICATION_STATUS = qualificationStatus('m.as_of', 'm.known_at')
 
 export interface Answer {
   asOf: string
@@ -24,17 +19,15 @@ export interface Answer {
 }
 
 const BY_USCC = `SELECT iso_utc(m.as_of) AS as_of, (
-  SELECT json_build_object('enterprise', ${PUBLIC_ENTERPRISE},
-    'qualifications', coalesce((
-      SELECT json_agg(${PUBLIC_QUALIFICATION} ORDER BY t.counts_as_listing DESC, q.granted_at DESC, q.id)
-      FROM qualification q JOIN qualification_type t ON t.code = q.type_code ${QUALIFICATION_STATUS}
-      WHERE q.uscc = e.uscc AND s.status IS NOT NULL AND s.status <> 'annulled'), '[]'::json))::text
+  SELECT ${publicDocument(publicBrandStatus('m.as_of', 'm.known_at'), 'm.as_of', 'm.known_at')}::text
   FROM enterprise e JOIN county c ON c.code = e.county_code WHERE e.uscc = $1
 ) AS found
 FROM ${moment('$2')}`
 
 export async function answerForEnterprise(db: Database, uscc: string, asOf: Date | null): Promise<Answer> {
-  const [row] = await db.query<{ as_of: string; found: string | null }>(BY_USCC, [uscc, asOf], 'public_verify_enterprise')
+  // "Now" is answered from the stored document while it is fresh; other moments are computed.
+  const stored = asOf === null ? await currentPublicDocument(db, uscc) : null
+  const [row] = stored ? [stored] : await db.query<{ as_of: string; found: string | null }>(BY_USCC, [uscc, asOf], 'public_verify_enterprise')
   if (!row!.found) return { asOf: row!.as_of, found: null }
   const found = JSON.parse(row!.found) as { enterprise: { brandStatus: string }; qualifications: unknown[] }
   return { asOf: row!.as_of, found: { status: found.enterprise.brandStatus, enterprise: found.enterprise, qualifications: found.qualifications } }
@@ -84,7 +77,7 @@ export async function showcasePage(db: Database, f: ShowcaseFilter): Promise<{ a
      FROM ${moment('NULL')}
      LEFT JOIN LATERAL (
        SELECT e.uscc, json_build_object('uscc', e.uscc, 'name', e.name, 'countyCode', e.county_code, 'countyName', c.name,
-         'brandStatus', ${brandStatusAt('e', 'm.as_of', 'm.known_at')},
+         'brandStatus', ${publicBrandStatus('m.as_of', 'm.known_at')},
          'qualifications', coalesce((
            SELECT json_agg(json_build_object('type', q.type_code, 'typeName', t.name, 'listing', t.counts_as_listing,
                     'certificateNo', q.certificate_no, 'title', q.title, 'batch', q.batch,

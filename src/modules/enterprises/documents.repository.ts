@@ -1,0 +1,170 @@
+// The enterprise's response documents: the one definition of what GET /v1/enterprises/{uscc}
+// (and each item of a list) and public verification by USCC say about an enterprise, built in one
+// SQL statement, and stored in enterprise_document so that the common question, "now", is one
+// row read.
+//
+// The stored copy is a cache the database keeps honest (migration 20261126001500): every change
+// to an enterprise, its lists or its qualifications marks its row stale in the same statement; a
+// refresh stores what it built only if no change overtook it (`mark`); and a row is used only
+// until `fresh_until`, the first moment at which the answer would change by time alone (a
+// qualification starting or expiring, a change taking effect). Whatever is not fresh is computed
+// live, so correctness never waits for a refresh: refreshing only makes reads cheaper.
+import type { Database, Queryable } from '../../db/client.ts'
+import { publicDocument } from '../public/public.sql.ts'
+import { brandStatusFrom, statusAt } from '../qualifications/status.sql.ts'
+
+export interface EnterpriseDocument {
+  /** The response body (JSON text). */
+  doc: string
+  /** Its strong ETag (quoted), computed from the text by the database wherever the text is built. */
+  etag: string
+}
+
+/** Strong ETag of a JSON text column: the first 27 characters of its base64url SHA-256, quoted. */
+const etagOf = (doc: string) => `'"' || left(translate(encode(sha256(convert_to(${doc}, 'UTF8')), 'base64'), '+/', '-_'), 27) || '"'`
+
+/**
+ * Expression: the first moment after `asOf` at which enterprise `e`'s documents could read
+ * differently without any write: a qualification's validity starting or ending, a recorded
+ * change taking effect (only qualifications whose last change lies ahead have any), or a row
+ * recorded "in the future" by a clock ahead of this one becoming known. 'infinity' when none.
+ */
+function freshUntil(asOf: string): string {
+  return `coalesce((
+    SELECT min(v.t) FROM qualification q
+    CROSS JOIN LATERAL (VALUES (q.valid_from), (q.valid_until), (q.recorded_at), (q.status_recorded_at),
+      (CASE WHEN q.status_effective_at > ${asOf} THEN
+         (SELECT min(ev.effective_at) FROM qualification_event ev WHERE ev.qualification_id = q.id AND ev.effective_at > ${asOf}) END)) v(t)
+    WHERE q.uscc = e.uscc AND v.t > ${asOf}), 'infinity'::timestamptz)`
+}
+
+/**
+ * The enterprises of alias `e` matching `where`, as (uscc, doc, etag) ordered by uscc, at `asOf`
+ * with everything recorded by then. With `stored`, also what enterprise_document keeps besides:
+ * county_code, brand_status, public_doc and fresh_until.
+ */
+function documentSql(where: string, asOf: string, stored: boolean): string {
+  return `
+SELECT e.uscc, x.doc, ${etagOf('x.doc')} AS etag${
+    stored
+      ? `, e.county_code, b.brand_status, ${publicDocument('b.brand_status', asOf, asOf)}::text AS public_doc,
+    ${freshUntil(asOf)} AS fresh_until`
+      : ''
+  }
+FROM enterprise e
+JOIN county c ON c.code = e.county_code
+CROSS JOIN LATERAL (
+  SELECT coalesce(json_agg(json_build_object('id', q.id, 'type', q.type_code, 'typeName', t.name,
+           'certificateNo', q.certificate_no, 'validFrom', iso_utc(q.valid_from), 'validUntil', iso_utc(q.valid_until))
+           ORDER BY q.granted_at, q.id), '[]'::json) AS items,
+         coalesce(bool_or(t.counts_as_listing), false) AS listed, count(*) AS n
+  FROM qualification q JOIN qualification_type t ON t.code = q.type_code
+  WHERE q.uscc = e.uscc AND ${statusAt('q', asOf, asOf)} = 'active'
+) aq
+CROSS JOIN LATERAL (
+  SELECT coalesce(json_agg(json_build_object('list', l.list, 'year', l.year) ORDER BY l.year, l.list), '[]'::json) AS lists
+  FROM cultivation_listing l WHERE l.uscc = e.uscc
+) cl
+CROSS JOIN LATERAL (SELECT ${brandStatusFrom('e', 'aq.listed', 'aq.n > 0')} AS brand_status) b
+CROSS JOIN LATERAL (SELECT json_build_object(
+  'uscc', e.uscc, 'name', e.name, 'countyCode', e.county_code, 'countyName', c.name,
+  'industryCode', e.industry_code, 'address', e.address, 'legalRepresentative', e.legal_representative,
+  'contact', json_build_object('name', e.contact_name, 'phone', e.contact_phone, 'email', e.contact_email),
+  'cultivationStage', e.cultivation_stage, 'cultivationLists', cl.lists, 'businessStatus', e.business_status,
+  'brandStatus', b.brand_status,
+  'activeQualifications', aq.items,
+  'version', e.version, 'createdAt', iso_utc(e.created_at), 'updatedAt', iso_utc(e.updated_at)
+)::text AS doc) x
+WHERE ${where}
+ORDER BY e.uscc`
+}
+
+// USCCs compare as bpchar[] (the column's type): against text[] the column is cast and its index
+// cannot be used.
+const LIVE_ONE = documentSql('e.uscc = $1', '$2::timestamptz', false)
+const LIVE_MANY = documentSql('e.uscc = ANY($1::bpchar[])', '$2::timestamptz', false)
+
+const STORED_ONE = 'SELECT doc, etag FROM enterprise_document WHERE uscc = $1 AND fresh_until > $2'
+const STORED_MANY = 'SELECT uscc, doc, etag FROM enterprise_document WHERE uscc = ANY($1::bpchar[]) AND fresh_until > $2'
+
+// Builds and returns the documents, and stores each one whose row no change has marked since the
+// statement's snapshot: a concurrent change either committed before it (and is in the document)
+// or bumps `mark`, and then the UPDATE's recheck of the newer row version leaves it stale.
+const REFRESH = `
+WITH built AS (
+  SELECT d.mark, b.* FROM enterprise_document d
+  JOIN (${documentSql('e.uscc = ANY($1::bpchar[])', '$2::timestamptz', true)}) b ON b.uscc = d.uscc
+), stored AS (
+  UPDATE enterprise_document d
+  SET doc = b.doc, etag = b.etag, public_doc = b.public_doc, county_code = b.county_code, brand_status = b.brand_status,
+      fresh_until = b.fresh_until, refreshed_at = $2
+  FROM built b WHERE d.uscc = b.uscc AND d.mark = b.mark
+)
+SELECT uscc, doc, etag FROM built ORDER BY uscc`
+
+/** The documents at `asOf`, computed from the tables (any moment, including the past). */
+export async function liveDocuments(db: Queryable, usccs: string[], asOf: Date): Promise<Map<string, EnterpriseDocument>> {
+  if (usccs.length === 0) return new Map()
+  const rows = await db.query<{ uscc: string } & EnterpriseDocument>(LIVE_MANY, [usccs, asOf], 'enterprise_documents_live')
+  return new Map(rows.map((r) => [r.uscc, { doc: r.doc, etag: r.etag }]))
+}
+
+/** The document at `asOf`: the stored one when it is fresh then, else computed. Null when there is no such enterprise. */
+export async function currentDocument(db: Queryable, uscc: string, asOf: Date): Promise<EnterpriseDocument | null> {
+  const [stored] = await db.query<EnterpriseDocument>(STORED_ONE, [uscc, asOf], 'enterprise_document_stored')
+  if (stored?.doc) return stored
+  const [live] = await db.query<EnterpriseDocument>(LIVE_ONE, [uscc, asOf], 'enterprise_document_live')
+  return live ?? null
+}
+
+/** The documents now: stored where fresh, computed for the rest (in one more statement). */
+export async function currentDocuments(db: Queryable, usccs: string[], asOf: Date): Promise<Map<string, EnterpriseDocument>> {
+  if (usccs.length === 0) return new Map()
+  const rows = await db.query<{ uscc: string } & EnterpriseDocument>(STORED_MANY, [usccs, asOf], 'enterprise_documents_stored')
+  const docs = new Map(rows.filter((r) => r.doc).map((r) => [r.uscc, { doc: r.doc, etag: r.etag }]))
+  const missing = usccs.filter((u) => !docs.has(u))
+  if (missing.length > 0) for (const [uscc, doc] of await liveDocuments(db, missing, asOf)) docs.set(uscc, doc)
+  return docs
+}
+
+/**
+ * Builds the documents at `asOf` in the caller's transaction and stores those no concurrent change
+ * has overtaken; returns them all (what this transaction sees). Write paths call it last.
+ */
+export async function refreshDocuments(tx: Queryable, usccs: string[], asOf: Date): Promise<Map<string, EnterpriseDocument>> {
+  if (usccs.length === 0) return new Map()
+  const rows = await tx.query<{ uscc: string } & EnterpriseDocument>(REFRESH, [usccs, asOf], 'enterprise_documents_refresh')
+  return new Map(rows.map((r) => [r.uscc, { doc: r.doc, etag: r.etag }]))
+}
+
+/** The public verification document now, when the stored one is fresh; null otherwise (ask live). */
+export async function currentPublicDocument(db: Queryable, uscc: string): Promise<{ as_of: string; found: string } | null> {
+  const [row] = await db.query<{ as_of: string; found: string | null }>(
+    `SELECT iso_utc(statement_timestamp()) AS as_of, public_doc AS found FROM enterprise_document
+     WHERE uscc = $1 AND fresh_until > statement_timestamp()`,
+    [uscc],
+    'public_document_stored',
+  )
+  return row?.found ? { as_of: row.as_of, found: row.found } : null
+}
+
+/** Serialises refreshers across instances; a second one skips its turn instead of repeating the work. */
+const REFRESH_LOCK_KEY = 7304140002
+
+/**
+ * Refreshes up to `limit` stale documents (changed since, or past their fresh_until), oldest
+ * first; returns how many it looked at, or 0 when another instance is refreshing.
+ */
+export async function refreshStale(db: Database, limit: number): Promise<number> {
+  return db.transaction(async (tx) => {
+    const [lock] = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [REFRESH_LOCK_KEY])
+    if (!lock?.ok) return 0
+    const now = new Date()
+    const stale = await tx.query<{ uscc: string }>(
+      'SELECT uscc FROM enterprise_document WHERE fresh_until <= $1 ORDER BY fresh_until, uscc LIMIT $2',
+      [now, limit],
+    )
+    if (stale.length > 0) await refreshDocuments(tx, stale.map((r) => r.uscc), now)
+    return stale.length
+  })
+}
