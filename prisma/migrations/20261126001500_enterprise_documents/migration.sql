@@ -36,11 +36,13 @@ ALTER TABLE "enterprise_document" ADD CONSTRAINT "enterprise_document_uscc_fkey"
 
 INSERT INTO "enterprise_document" ("uscc") SELECT "uscc" FROM "enterprise";
 
--- Marks the given enterprises' documents stale.
+-- Marks the given enterprises' documents stale. A row this transaction has already marked (its
+-- xmin is this transaction) is left alone: one mark per transaction is enough for a concurrent
+-- refresh to see that it was overtaken.
 CREATE FUNCTION "enterprise_document_stale"("usccs" CHAR(18)[]) RETURNS void
 LANGUAGE sql AS $$
   UPDATE "enterprise_document" SET "mark" = "mark" + 1, "fresh_until" = '-infinity'
-  WHERE "uscc" = ANY ("usccs");
+  WHERE "uscc" = ANY ("usccs") AND "xmin" <> pg_current_xact_id()::xid;
 $$;
 
 CREATE FUNCTION "enterprise_document_insert"() RETURNS trigger
@@ -79,13 +81,18 @@ CREATE TRIGGER "enterprise_document_stale_delete" AFTER DELETE ON "cultivation_l
 CREATE TRIGGER "enterprise_document_stale_insert" AFTER INSERT ON "qualification"
   REFERENCING NEW TABLE AS changed
   FOR EACH STATEMENT EXECUTE FUNCTION "enterprise_document_stale_new"();
+-- Old and new rows: a qualification moved to another enterprise (never done by the registry)
+-- changes both.
+CREATE FUNCTION "enterprise_document_stale_moved"() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM "enterprise_document_stale"(ARRAY(SELECT "uscc" FROM changed UNION SELECT "uscc" FROM old_rows ORDER BY 1));
+  RETURN NULL;
+END $$;
+
 CREATE TRIGGER "enterprise_document_stale_update" AFTER UPDATE ON "qualification"
-  REFERENCING NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION "enterprise_document_stale_new"();
--- A qualification moved to another enterprise (never done by the registry) changes both.
-CREATE TRIGGER "enterprise_document_stale_update_old" AFTER UPDATE ON "qualification"
-  REFERENCING OLD TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION "enterprise_document_stale_new"();
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS changed
+  FOR EACH STATEMENT EXECUTE FUNCTION "enterprise_document_stale_moved"();
 CREATE TRIGGER "enterprise_document_stale_delete" AFTER DELETE ON "qualification"
   REFERENCING OLD TABLE AS changed
   FOR EACH STATEMENT EXECUTE FUNCTION "enterprise_document_stale_new"();

@@ -5,9 +5,10 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/client.ts'
 import { refreshStale } from './documents.repository.ts'
 
-const BATCH = 500
+/** Small, so that a write to a document being refreshed waits a few milliseconds at most. */
+const BATCH = 100
 /** Bounds one tick's work (5,000 documents) so a backlog, e.g. after a migration, is spread out. */
-const MAX_BATCHES_PER_TICK = 10
+const MAX_BATCHES_PER_TICK = 50
 
 export interface DocumentRefresher {
   start(): void

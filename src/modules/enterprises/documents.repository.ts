@@ -102,6 +102,14 @@ WITH built AS (
 )
 SELECT uscc, doc, etag FROM built ORDER BY uscc`
 
+/**
+ * SQL: joins the stored document (alias `sdoc`, columns doc and etag) of the enterprise `uscc`
+ * when it is fresh at `at`, so that a statement choosing enterprises also returns their
+ * documents; a null doc means "compute it" (liveDocuments).
+ */
+export const freshDocumentJoin = (uscc: string, at: string) =>
+  `LEFT JOIN enterprise_document sdoc ON sdoc.uscc = ${uscc} AND sdoc.fresh_until > ${at}`
+
 /** The documents at `asOf`, computed from the tables (any moment, including the past). */
 export async function liveDocuments(db: Queryable, usccs: string[], asOf: Date): Promise<Map<string, EnterpriseDocument>> {
   if (usccs.length === 0) return new Map()
@@ -137,15 +145,19 @@ export async function refreshDocuments(tx: Queryable, usccs: string[], asOf: Dat
   return new Map(rows.map((r) => [r.uscc, { doc: r.doc, etag: r.etag }]))
 }
 
-/** The public verification document now, when the stored one is fresh; null otherwise (ask live). */
-export async function currentPublicDocument(db: Queryable, uscc: string): Promise<{ as_of: string; found: string } | null> {
-  const [row] = await db.query<{ as_of: string; found: string | null }>(
-    `SELECT iso_utc(statement_timestamp()) AS as_of, public_doc AS found FROM enterprise_document
+/**
+ * The public verification document now (`{"enterprise": ..., "qualifications": [...]}` as JSON
+ * text) with its brand status and the moment it describes, when the stored one is fresh; null
+ * otherwise (ask live).
+ */
+export async function currentPublicDocument(db: Queryable, uscc: string): Promise<{ asOf: string; brandStatus: string; doc: string } | null> {
+  const [row] = await db.query<{ as_of: string; brand_status: string; doc: string | null }>(
+    `SELECT iso_utc(statement_timestamp()) AS as_of, brand_status, public_doc AS doc FROM enterprise_document
      WHERE uscc = $1 AND fresh_until > statement_timestamp()`,
     [uscc],
     'public_document_stored',
   )
-  return row?.found ? { as_of: row.as_of, found: row.found } : null
+  return row?.doc ? { asOf: row.as_of, brandStatus: row.brand_status, doc: row.doc } : null
 }
 
 /** Serialises refreshers across instances; a second one skips its turn instead of repeating the work. */
@@ -153,7 +165,10 @@ const REFRESH_LOCK_KEY = 7304140002
 
 /**
  * Refreshes up to `limit` stale documents (changed since, or past their fresh_until), oldest
- * first; returns how many it looked at, or 0 when another instance is refreshing.
+ * first; returns how many it looked at, or 0 when another instance is refreshing. Rows a write
+ * is changing right now are skipped (their writer holds them; a later pass takes them), and the
+ * rows taken are locked before they are built, so the refresh neither waits for writers nor
+ * makes writers wait longer than one small batch.
  */
 export async function refreshStale(db: Database, limit: number): Promise<number> {
   return db.transaction(async (tx) => {
@@ -161,7 +176,7 @@ export async function refreshStale(db: Database, limit: number): Promise<number>
     if (!lock?.ok) return 0
     const now = new Date()
     const stale = await tx.query<{ uscc: string }>(
-      'SELECT uscc FROM enterprise_document WHERE fresh_until <= $1 ORDER BY fresh_until, uscc LIMIT $2',
+      'SELECT uscc FROM enterprise_document WHERE fresh_until <= $1 ORDER BY fresh_until, uscc LIMIT $2 FOR UPDATE SKIP LOCKED',
       [now, limit],
     )
     if (stale.length > 0) await refreshDocuments(tx, stale.map((r) => r.uscc), now)

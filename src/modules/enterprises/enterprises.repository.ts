@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto'
 import type { Database, Queryable } from '../../db/client.ts'
 import { brandStatusAt, statusAt } from '../qualifications/status.sql.ts'
+import { freshDocumentJoin } from './documents.repository.ts'
 import type { ListEnterprisesFilter } from './enterprises.schemas.ts'
 
 /** Row columns an enterprise is written from; matches the table (snake_case). */
@@ -33,12 +34,17 @@ export function queryGrams(q: string): string[] {
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /**
- * The USCCs of a page (one more than the limit), chosen as of the statement's own time, which is
- * returned too so the page's documents can be read as of the same moment. The time is not a
- * parameter so that the planner can estimate how many stored documents are stale, and each
- * filter combination is a prepared statement whose plan is reused.
+ * The enterprises of a page (one more than the limit) with their stored documents where fresh,
+ * chosen as of the statement's own time, which is returned too so that documents not stored can
+ * be computed as of the same moment. The time is not a parameter so that the planner can
+ * estimate how many stored documents are stale, and each filter combination is a prepared
+ * statement whose plan is reused.
  */
-export async function listPage(db: Database, f: ListEnterprisesFilter, afterUscc: string | undefined): Promise<{ usccs: string[]; at: Date }> {
+export async function listPage(
+  db: Database,
+  f: ListEnterprisesFilter,
+  afterUscc: string | undefined,
+): Promise<{ rows: { uscc: string; doc: string | null }[]; at: Date }> {
   const where: string[] = []
   const params: unknown[] = []
   const p = (value: unknown) => {
@@ -92,12 +98,13 @@ export async function listPage(db: Database, f: ListEnterprisesFilter, afterUscc
   } else {
     sql = select(short ? 'g.uscc' : 'e.uscc', from, where)
   }
-  const rows = await db.query<{ uscc: string; at: Date }>(
-    `SELECT uscc, statement_timestamp() AS at FROM (${sql}) page`,
+  const rows = await db.query<{ uscc: string; at: Date | string; doc: string | null }>(
+    `SELECT page.uscc, statement_timestamp() AS at, sdoc.doc
+     FROM (${sql}) page ${freshDocumentJoin('page.uscc', 'statement_timestamp()')} ORDER BY page.uscc`,
     params,
     `enterprise_list_${createHash('sha1').update(sql).digest('base64url').slice(0, 20)}`,
   )
-  return { usccs: rows.map((r) => r.uscc), at: rows[0] ? new Date(rows[0].at) : new Date() }
+  return { rows: rows.map((r) => ({ uscc: r.uscc, doc: r.doc })), at: rows[0] ? new Date(rows[0].at) : new Date() }
 }
 
 export async function rowsOf(tx: Queryable, usccs: string[]): Promise<Map<string, EnterpriseRow>> {

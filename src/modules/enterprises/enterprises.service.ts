@@ -148,12 +148,13 @@ export function createEnterpriseService(db: Database) {
 
     async list(filter: ListEnterprisesFilter) {
       const [after] = (decodeCursor(filter.cursor, ['string']) ?? []) as [string?]
-      const { usccs, at } = await repo.listPage(db, filter, after)
-      const page = usccs.slice(0, filter.limit)
-      const found = await docs.currentDocuments(db, page, at)
+      const { rows, at } = await repo.listPage(db, filter, after)
+      const page = rows.slice(0, filter.limit)
+      const missing = page.filter((r) => r.doc === null).map((r) => r.uscc)
+      const computed = await docs.liveDocuments(db, missing, at)
       return {
-        items: page.map((u) => found.get(u)?.doc).filter((d): d is string => d !== undefined),
-        nextCursor: usccs.length > filter.limit ? encodeCursor([page[page.length - 1]]) : null,
+        items: page.map((r) => r.doc ?? computed.get(r.uscc)?.doc).filter((d): d is string => d !== undefined),
+        nextCursor: rows.length > filter.limit ? encodeCursor([page[page.length - 1]!.uscc]) : null,
       }
     },
 

@@ -2,7 +2,6 @@
 // legal_representative); status and brand status come from status.sql.ts like everywhere else.
 // Each answer is one statement, prepared on PostgreSQL.
 import type { Database } from '../../db/client.ts'
-import { currentPublicDocument } from '../enterprises/documents.repository.ts'
 import { listedAt, statusAt } from '../qualifications/status.sql.ts'
 import { PUBLIC_QUALIFICATION, publicBrandStatus, publicDocument, publicEnterprise, qualificationStatus } from './public.sql.ts'
 
@@ -11,6 +10,12 @@ const moment = (asOf: string) => `(SELECT coalesce(${asOf}::timestamptz, stateme
 
 const PUBLIC_ENTERPRISE = publicEnterprise(publicBrandStatus('m.as_of', 'm.known_at'))
 const QUALIFICATION_STATUS = qualificationStatus('m.as_of', 'm.known_at')
+
+/**
+ * The stored answer about an enterprise now, while fresh: the moment, the brand status and the
+ * `{"enterprise": ..., "qualifications": [...]}` text (the same SQL as the live answer builds it).
+ */
+export { currentPublicDocument as storedAnswerForEnterprise } from '../enterprises/documents.repository.ts'
 
 export interface Answer {
   asOf: string
@@ -25,9 +30,7 @@ const BY_USCC = `SELECT iso_utc(m.as_of) AS as_of, (
 FROM ${moment('$2')}`
 
 export async function answerForEnterprise(db: Database, uscc: string, asOf: Date | null): Promise<Answer> {
-  // "Now" is answered from the stored document while it is fresh; other moments are computed.
-  const stored = asOf === null ? await currentPublicDocument(db, uscc) : null
-  const [row] = stored ? [stored] : await db.query<{ as_of: string; found: string | null }>(BY_USCC, [uscc, asOf], 'public_verify_enterprise')
+  const [row] = await db.query<{ as_of: string; found: string | null }>(BY_USCC, [uscc, asOf], 'public_verify_enterprise')
   if (!row!.found) return { asOf: row!.as_of, found: null }
   const found = JSON.parse(row!.found) as { enterprise: { brandStatus: string }; qualifications: unknown[] }
   return { asOf: row!.as_of, found: { status: found.enterprise.brandStatus, enterprise: found.enterprise, qualifications: found.qualifications } }

@@ -65,8 +65,8 @@ export default async function publicRoutes(fastify: FastifyInstance) {
   }, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(service.jwks() as never))
 
   /** JSON by default; the compact JWS of exactly those bytes when asked for. */
-  async function sendStatement(request: FastifyRequest<{ Querystring: { format?: string } }>, reply: FastifyReply, statement: StatementDto) {
-    const json = reply.serializeInput(statement, '200', 'application/json') as string
+  async function sendStatement(request: FastifyRequest<{ Querystring: { format?: string } }>, reply: FastifyReply, statement: StatementDto | { json: string }) {
+    const json = 'json' in statement ? statement.json : (reply.serializeInput(statement, '200', 'application/json') as string)
     reply.header('cache-control', 'no-store').header('vary', 'Accept')
     const format = request.query.format ?? (/application\/jose/i.test(request.headers.accept ?? '') ? 'jws' : 'json')
     if (format === 'jws') return reply.type('application/jose').send(await service.sign(json))
