@@ -22,11 +22,16 @@ CREATE TABLE "enterprise_document" (
     "brand_status" TEXT,
     "doc" TEXT,
     "etag" TEXT,
+    "summary" TEXT,
     "public_doc" TEXT,
     "refreshed_at" TIMESTAMPTZ(3),
 
     CONSTRAINT "enterprise_document_pkey" PRIMARY KEY ("uscc")
 );
+
+-- A row (about 3 kB) stays inline and uncompressed: reads return it as stored, without
+-- decompressing it or fetching it from the TOAST table.
+ALTER TABLE "enterprise_document" SET (toast_tuple_target = 8160);
 
 CREATE INDEX "enterprise_document_county_code_brand_status_uscc_idx" ON "enterprise_document"("county_code", "brand_status", "uscc");
 CREATE INDEX "enterprise_document_brand_status_uscc_idx" ON "enterprise_document"("brand_status", "uscc");

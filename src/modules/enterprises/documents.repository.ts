@@ -18,6 +18,8 @@ export interface EnterpriseDocument {
   doc: string
   /** Its strong ETag (quoted), computed from the text by the database wherever the text is built. */
   etag: string
+  /** The list item (JSON text): the document's identifying and status fields, see EnterpriseSummary. */
+  summary: string
 }
 
 /** Strong ETag of a JSON text column: the first 27 characters of its base64url SHA-256, quoted. */
@@ -45,7 +47,7 @@ function freshUntil(asOf: string): string {
  */
 function documentSql(where: string, asOf: string, stored: boolean): string {
   return `
-SELECT e.uscc, x.doc, ${etagOf('x.doc')} AS etag${
+SELECT e.uscc, x.doc, ${etagOf('x.doc')} AS etag, x.summary${
     stored
       ? `, e.county_code, b.brand_status, ${publicDocument('b.brand_status', asOf, asOf)}::text AS public_doc,
     ${freshUntil(asOf)} AS fresh_until`
@@ -57,6 +59,7 @@ CROSS JOIN LATERAL (
   SELECT coalesce(json_agg(json_build_object('id', q.id, 'type', q.type_code, 'typeName', t.name,
            'certificateNo', q.certificate_no, 'validFrom', iso_utc(q.valid_from), 'validUntil', iso_utc(q.valid_until))
            ORDER BY q.granted_at, q.id), '[]'::json) AS items,
+         coalesce(json_agg(DISTINCT q.type_code ORDER BY q.type_code), '[]'::json) AS types,
          coalesce(bool_or(t.counts_as_listing), false) AS listed, count(*) AS n
   FROM qualification q JOIN qualification_type t ON t.code = q.type_code
   WHERE q.uscc = e.uscc AND ${statusAt('q', asOf, asOf)} = 'active'
@@ -74,7 +77,11 @@ CROSS JOIN LATERAL (SELECT json_build_object(
   'brandStatus', b.brand_status,
   'activeQualifications', aq.items,
   'version', e.version, 'createdAt', iso_utc(e.created_at), 'updatedAt', iso_utc(e.updated_at)
-)::text AS doc) x
+)::text AS doc, json_build_object(
+  'uscc', e.uscc, 'name', e.name, 'countyCode', e.county_code, 'countyName', c.name,
+  'cultivationStage', e.cultivation_stage, 'businessStatus', e.business_status, 'brandStatus', b.brand_status,
+  'activeQualificationTypes', aq.types, 'version', e.version, 'updatedAt', iso_utc(e.updated_at)
+)::text AS summary) x
 WHERE ${where}
 ORDER BY e.uscc`
 }
@@ -84,8 +91,8 @@ ORDER BY e.uscc`
 const LIVE_ONE = documentSql('e.uscc = $1', '$2::timestamptz', false)
 const LIVE_MANY = documentSql('e.uscc = ANY($1::bpchar[])', '$2::timestamptz', false)
 
-const STORED_ONE = 'SELECT doc, etag FROM enterprise_document WHERE uscc = $1 AND fresh_until > $2'
-const STORED_MANY = 'SELECT uscc, doc, etag FROM enterprise_document WHERE uscc = ANY($1::bpchar[]) AND fresh_until > $2'
+const STORED_ONE = 'SELECT doc, etag, summary FROM enterprise_document WHERE uscc = $1 AND fresh_until > $2'
+const STORED_MANY = 'SELECT uscc, doc, etag, summary FROM enterprise_document WHERE uscc = ANY($1::bpchar[]) AND fresh_until > $2'
 
 // Builds and returns the documents, and stores each one whose row no change has marked since the
 // statement's snapshot: a concurrent change either committed before it (and is in the document)
@@ -96,14 +103,14 @@ WITH built AS (
   JOIN (${documentSql('e.uscc = ANY($1::bpchar[])', '$2::timestamptz', true)}) b ON b.uscc = d.uscc
 ), stored AS (
   UPDATE enterprise_document d
-  SET doc = b.doc, etag = b.etag, public_doc = b.public_doc, county_code = b.county_code, brand_status = b.brand_status,
+  SET doc = b.doc, etag = b.etag, summary = b.summary, public_doc = b.public_doc, county_code = b.county_code, brand_status = b.brand_status,
       fresh_until = b.fresh_until, refreshed_at = $2
   FROM built b WHERE d.uscc = b.uscc AND d.mark = b.mark
 )
-SELECT uscc, doc, etag FROM built ORDER BY uscc`
+SELECT uscc, doc, etag, summary FROM built ORDER BY uscc`
 
 /**
- * SQL: joins the stored document (alias `sdoc`, columns doc and etag) of the enterprise `uscc`
+ * SQL: joins the stored document (alias `sdoc`, columns doc, etag and summary) of the enterprise `uscc`
  * when it is fresh at `at`, so that a statement choosing enterprises also returns their
  * documents; a null doc means "compute it" (liveDocuments).
  */
@@ -114,7 +121,7 @@ export const freshDocumentJoin = (uscc: string, at: string) =>
 export async function liveDocuments(db: Queryable, usccs: string[], asOf: Date): Promise<Map<string, EnterpriseDocument>> {
   if (usccs.length === 0) return new Map()
   const rows = await db.query<{ uscc: string } & EnterpriseDocument>(LIVE_MANY, [usccs, asOf], 'enterprise_documents_live')
-  return new Map(rows.map((r) => [r.uscc, { doc: r.doc, etag: r.etag }]))
+  return new Map(rows.map((r) => [r.uscc, { doc: r.doc, etag: r.etag, summary: r.summary }]))
 }
 
 /** The document at `asOf`: the stored one when it is fresh then, else computed. Null when there is no such enterprise. */
@@ -129,7 +136,7 @@ export async function currentDocument(db: Queryable, uscc: string, asOf: Date): 
 export async function currentDocuments(db: Queryable, usccs: string[], asOf: Date): Promise<Map<string, EnterpriseDocument>> {
   if (usccs.length === 0) return new Map()
   const rows = await db.query<{ uscc: string } & EnterpriseDocument>(STORED_MANY, [usccs, asOf], 'enterprise_documents_stored')
-  const docs = new Map(rows.filter((r) => r.doc).map((r) => [r.uscc, { doc: r.doc, etag: r.etag }]))
+  const docs = new Map(rows.filter((r) => r.doc).map((r) => [r.uscc, { doc: r.doc, etag: r.etag, summary: r.summary }]))
   const missing = usccs.filter((u) => !docs.has(u))
   if (missing.length > 0) for (const [uscc, doc] of await liveDocuments(db, missing, asOf)) docs.set(uscc, doc)
   return docs
@@ -142,7 +149,7 @@ export async function currentDocuments(db: Queryable, usccs: string[], asOf: Dat
 export async function refreshDocuments(tx: Queryable, usccs: string[], asOf: Date): Promise<Map<string, EnterpriseDocument>> {
   if (usccs.length === 0) return new Map()
   const rows = await tx.query<{ uscc: string } & EnterpriseDocument>(REFRESH, [usccs, asOf], 'enterprise_documents_refresh')
-  return new Map(rows.map((r) => [r.uscc, { doc: r.doc, etag: r.etag }]))
+  return new Map(rows.map((r) => [r.uscc, { doc: r.doc, etag: r.etag, summary: r.summary }]))
 }
 
 /**

@@ -129,8 +129,26 @@ export const Enterprise = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 })
 
+export const EnterpriseSummary = Type.Object(
+  {
+    uscc: Type.String(),
+    name: Type.String(),
+    countyCode: Type.String(),
+    countyName: Type.String(),
+    cultivationStage: Nullable(CultivationStage),
+    businessStatus: BusinessStatus,
+    brandStatus: BrandStatus,
+    activeQualificationTypes: Type.Array(Type.String(), { description: 'Catalog codes of the qualifications active now, each once, in code order' }),
+    version: Type.Integer(),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { description: 'An enterprise as a list item (view=summary): identity, status and active qualification types; GET /v1/enterprises/{uscc} for the rest' },
+)
+
 export const EnterprisePage = Type.Object({
-  items: Type.Array(Enterprise),
+  items: Type.Array(Type.Union([EnterpriseSummary, Enterprise]), {
+    description: 'Enterprise summaries, or whole enterprise documents with `view=full`',
+  }),
   nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })),
 })
 
@@ -150,6 +168,10 @@ export const ListEnterprisesQuery = Type.Object(
     qualificationType: Type.Optional(Type.String({ pattern: '^[A-Z][A-Z0-9_]{2,63}$', description: 'Holds an active qualification of this type' })),
     updatedSince: Type.Optional(Type.String({ format: 'date-time' })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Substring of the name; one or more characters, e.g. 德州' })),
+    view: Type.Union([Type.Literal('summary'), Type.Literal('full')], {
+      default: 'summary',
+      description: '`summary` (default): each item is an EnterpriseSummary; `full`: the whole document, as GET /v1/enterprises/{uscc} returns it',
+    }),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     cursor: Type.Optional(Type.String({ maxLength: 512 })),
   },

@@ -150,10 +150,11 @@ export function createEnterpriseService(db: Database) {
       const [after] = (decodeCursor(filter.cursor, ['string']) ?? []) as [string?]
       const { rows, at } = await repo.listPage(db, filter, after)
       const page = rows.slice(0, filter.limit)
-      const missing = page.filter((r) => r.doc === null).map((r) => r.uscc)
+      const missing = page.filter((r) => r.item === null).map((r) => r.uscc)
       const computed = await docs.liveDocuments(db, missing, at)
+      const part = filter.view === 'full' ? 'doc' : 'summary'
       return {
-        items: page.map((r) => r.doc ?? computed.get(r.uscc)?.doc).filter((d): d is string => d !== undefined),
+        items: page.map((r) => r.item ?? computed.get(r.uscc)?.[part]).filter((d): d is string => d !== undefined),
         nextCursor: rows.length > filter.limit ? encodeCursor([page[page.length - 1]!.uscc]) : null,
       }
     },

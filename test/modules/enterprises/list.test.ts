@@ -107,3 +107,33 @@ t.test('renaming an enterprise moves it between short-query results', async (t) 
   t.ok((await hits('新称')).includes(uscc), 'new grams are found')
   t.ok((await hits('新')).includes(uscc), 'one character')
 })
+
+t.test('items are summaries by default and whole documents with view=full, stored or computed alike', async (t) => {
+  const uscc = await create(`${marker}视图测试有限公司`, { cultivationStage: 'planned', contact: { name: '张三', phone: '13800000000' } })
+  const grant = await app.inject({
+    method: 'POST',
+    url: `/v1/enterprises/${uscc}/qualifications`,
+    headers: await bearer(['qualifications:write']),
+    payload: { type: 'HIGH_TECH_ENTERPRISE', certificateNo: `GR${randomBytes(5).toString('hex')}`, issuer: '山东省科学技术厅', issuerLevel: 'province', grantedAt: '2024-01-01T00:00:00.000Z' },
+  })
+  t.equal(grant.statusCode, 201)
+  const document = (await app.inject({ url: `/v1/enterprises/${uscc}`, headers: auth })).json()
+  const summaryOf = (d: any) => ({
+    uscc: d.uscc, name: d.name, countyCode: d.countyCode, countyName: d.countyName, cultivationStage: d.cultivationStage,
+    businessStatus: d.businessStatus, brandStatus: d.brandStatus,
+    activeQualificationTypes: [...new Set(d.activeQualifications.map((q: { type: string }) => q.type))].sort(),
+    version: d.version, updatedAt: d.updatedAt,
+  })
+  const q = `q=${encodeURIComponent(`${marker}视图`)}`
+  // The grant left the stored document stale (computed); a refresh stores it (read back).
+  for (const state of ['computed', 'stored']) {
+    if (state === 'stored') await app.documentRefresher.runOnce()
+    const [summary] = (await list(q)).json().items
+    t.same(summary, summaryOf(document), `${state}: the summary is the document's identity and status fields`)
+    t.notOk('contact' in summary, `${state}: no contact details in a summary`)
+    t.same(summary.activeQualificationTypes, ['HIGH_TECH_ENTERPRISE'])
+    const [full] = (await list(`${q}&view=full`)).json().items
+    t.same(full, document, `${state}: view=full items are the document itself`)
+  }
+  t.equal((await list(`${q}&view=everything`)).statusCode, 400)
+})
