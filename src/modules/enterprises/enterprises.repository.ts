@@ -70,7 +70,8 @@ export async function listPage(
   const short = f.q !== undefined && [...f.q].length <= 2
   let from = 'enterprise e'
   if (f.q && short) {
-    from = `enterprise_name_gram g JOIN enterprise e ON e.uscc = g.uscc`
+    // Alone, the postings are the answer (their rows exist only for existing enterprises).
+    from = where.length === 0 && !f.brandStatus ? 'enterprise_name_gram g' : `enterprise_name_gram g JOIN enterprise e ON e.uscc = g.uscc`
     where.push(`g.gram = ${p(f.q.toLowerCase())}`)
   } else if (f.q) {
     where.push(`e.name_grams @> ${p(queryGrams(f.q))}::text[]`, `lower(e.name) LIKE ${p(`%${likeEscape(f.q.toLowerCase())}%`)}`)
