@@ -91,7 +91,7 @@ ORDER BY e.uscc`
 const LIVE_ONE = documentSql('e.uscc = $1', '$2::timestamptz', false)
 const LIVE_MANY = documentSql('e.uscc = ANY($1::bpchar[])', '$2::timestamptz', false)
 
-const STORED_ONE = 'SELECT doc, etag, summary FROM enterprise_document WHERE uscc = $1 AND fresh_until > $2'
+const STORED_ONE = 'SELECT doc, etag FROM enterprise_document WHERE uscc = $1 AND fresh_until > $2'
 const STORED_MANY = 'SELECT uscc, doc, etag, summary FROM enterprise_document WHERE uscc = ANY($1::bpchar[]) AND fresh_until > $2'
 
 // Builds and returns the documents, and stores each one whose row no change has marked since the
@@ -125,8 +125,8 @@ export async function liveDocuments(db: Queryable, usccs: string[], asOf: Date):
 }
 
 /** The document at `asOf`: the stored one when it is fresh then, else computed. Null when there is no such enterprise. */
-export async function currentDocument(db: Queryable, uscc: string, asOf: Date): Promise<EnterpriseDocument | null> {
-  const [stored] = await db.query<EnterpriseDocument>(STORED_ONE, [uscc, asOf], 'enterprise_document_stored')
+export async function currentDocument(db: Queryable, uscc: string, asOf: Date): Promise<Pick<EnterpriseDocument, 'doc' | 'etag'> | null> {
+  const [stored] = await db.query<Pick<EnterpriseDocument, 'doc' | 'etag'>>(STORED_ONE, [uscc, asOf], 'enterprise_document_stored')
   if (stored?.doc) return stored
   const [live] = await db.query<EnterpriseDocument>(LIVE_ONE, [uscc, asOf], 'enterprise_document_live')
   return live ?? null

@@ -13,7 +13,7 @@ import { CreateEnterprise, type CreateEnterpriseInput, type ListEnterprisesFilte
 
 export type Outcome = 'created' | 'updated' | 'unchanged'
 
-export type EnterpriseDoc = docs.EnterpriseDocument
+export type EnterpriseDoc = Pick<docs.EnterpriseDocument, 'doc' | 'etag'>
 
 function normaliseUscc(raw: string, pointer = '/uscc', where: FieldError['in'] = 'body'): string {
   const result = checkUscc(raw)
