@@ -273,6 +273,8 @@ function registryEnvironment(keys: BenchKeys): Record<string, string> {
     // Public endpoints are rate-limited per IP, and every benchmark request comes from 127.0.0.1.
     PUBLIC_RATE_LIMIT_MAX: '1000000',
     PUBLIC_RATE_LIMIT_WINDOW_MS: '60000',
+    // Experiments: e.g. DOCUMENT_REFRESH_INTERVAL_MS=0 npm run bench -- --only writes
+    ...(process.env.DOCUMENT_REFRESH_INTERVAL_MS ? { DOCUMENT_REFRESH_INTERVAL_MS: process.env.DOCUMENT_REFRESH_INTERVAL_MS } : {}),
   }
 }
 

@@ -102,19 +102,9 @@ CREATE TRIGGER "enterprise_document_stale_delete" AFTER DELETE ON "qualification
   REFERENCING OLD TABLE AS changed
   FOR EACH STATEMENT EXECUTE FUNCTION "enterprise_document_stale_new"();
 
--- A change is recorded as an event and copied onto the qualification row by a trigger (which
--- marks the documents stale above); marking here too keeps that true for any future writer.
-CREATE FUNCTION "enterprise_document_stale_event"() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM "enterprise_document_stale"(ARRAY(
-    SELECT DISTINCT q."uscc" FROM "qualification" q WHERE q."id" IN (SELECT "qualification_id" FROM changed) ORDER BY 1));
-  RETURN NULL;
-END $$;
-
-CREATE TRIGGER "enterprise_document_stale_event" AFTER INSERT ON "qualification_event"
-  REFERENCING NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION "enterprise_document_stale_event"();
+-- A change is recorded as an event (qualification_event) and copied onto the qualification row by
+-- the trigger qualification_event_set_current, whose UPDATE marks the documents stale above: no
+-- trigger of its own is needed on qualification_event (measured: it cost 0.16 ms per write).
 
 -- Catalog and county names appear in the documents; renames are rare (admin, migrations).
 CREATE FUNCTION "enterprise_document_stale_type"() RETURNS trigger

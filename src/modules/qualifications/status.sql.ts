@@ -50,10 +50,3 @@ export function brandStatusFrom(e: string, listed: string, holdsActive: string):
 export function brandStatusAt(e: string, asOf: string, knownAt: string): string {
   return brandStatusFrom(e, listedAt(e, asOf, knownAt), holdsActiveAt(e, asOf, knownAt))
 }
-
-/** Condition: brand status of enterprise alias `e` equals `status`, evaluating only what that status needs (list filters). */
-export function brandStatusIs(e: string, status: 'listed' | 'cultivating' | 'none', asOf: string, knownAt: string): string {
-  if (status === 'listed') return listedAt(e, asOf, knownAt)
-  return `NOT ${listedAt(e, asOf, knownAt)} AND ${status === 'none' ? 'NOT ' : ''}(${e}.cultivation_stage IS NOT NULL
-    OR EXISTS (SELECT 1 FROM cultivation_listing cl WHERE cl.uscc = ${e}.uscc) OR ${holdsActiveAt(e, asOf, knownAt)})`
-}
