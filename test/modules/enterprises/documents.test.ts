@@ -213,3 +213,34 @@ t.test('a refresh overtaken by a concurrent change does not store its outdated d
   t.ok((await stored(e.uscc)).fresh)
   t.equal((await get(e.uscc)).json().name, '并发修改后的名称')
 })
+
+t.test('two instances refreshing while writes go on end with every document stored and right', { skip: onServer ? false : 'needs a PostgreSQL server (two instances)' }, async (t) => {
+  // Two more apps on the same database, each with its background refresher every 20 ms.
+  const [one, two] = await Promise.all([build(t, { DOCUMENT_REFRESH_INTERVAL_MS: '20' }), build(t, { DOCUMENT_REFRESH_INTERVAL_MS: '20' })])
+  const editor = { ...(await bearer(['registry:write', 'registry:read'])), 'content-type': 'application/merge-patch+json' }
+  const made = await Promise.all([0, 1, 2, 3, 4].map(() => createEnterprise(app)))
+  for (let round = 0; round < 4; round++) {
+    // Each round's writes run at once, spread over both instances, while both refresh.
+    await Promise.all(
+      made.flatMap((e, i) => {
+        const via = i % 2 === 0 ? one : two
+        return [grant(via, e.uscc, { validUntil: null }), via.inject({ method: 'PATCH', url: `/v1/enterprises/${e.uscc}`, headers: editor, payload: { address: `第${round}号` } })]
+      }),
+    )
+  }
+  // Let the refreshers catch up, then compare.
+  let fresh = 0
+  for (let i = 0; i < 100 && fresh < made.length; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    fresh = 0
+    for (const e of made) if ((await stored(e.uscc)).fresh) fresh++
+  }
+  t.equal(fresh, made.length, 'every document refreshed by the background refreshers')
+  for (const e of made) {
+    const served = await get(e.uscc)
+    const live = await get(e.uscc, `?asOf=${new Date().toISOString()}`)
+    t.equal(served.body, live.body, 'stored equals live')
+    t.equal(served.json().activeQualifications.length, 4)
+    t.equal(served.json().address, '第3号')
+  }
+})
