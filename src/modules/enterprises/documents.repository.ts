@@ -186,7 +186,7 @@ export async function refreshStale(db: Database, limit: number): Promise<number>
     await tx.query('SET LOCAL synchronous_commit = off')
     const now = new Date()
     const stale = await tx.query<{ uscc: string }>(
-      'SELECT uscc FROM enterprise_document WHERE fresh_until <= $1 ORDER BY fresh_until, uscc LIMIT $2 FOR UPDATE SKIP LOCKED',
+      'SELECT uscc FROM enterprise_document WHERE fresh_until <= $1 ORDER BY fresh_until LIMIT $2 FOR UPDATE SKIP LOCKED',
       [now, limit],
     )
     if (stale.length > 0) await refreshDocuments(tx, stale.map((r) => r.uscc), now)
