@@ -11,7 +11,7 @@
 // live, so correctness never waits for a refresh: refreshing only makes reads cheaper.
 import type { Database, Queryable } from '../../db/client.ts'
 import { publicDocument } from '../public/public.sql.ts'
-import { brandStatusFrom, statusAt } from '../qualifications/status.sql.ts'
+import { brandStatusAt, brandStatusFrom, statusAt } from '../qualifications/status.sql.ts'
 
 export interface EnterpriseDocument {
   /** The response body (JSON text). */
@@ -86,13 +86,21 @@ WHERE ${where}
 ORDER BY e.uscc`
 }
 
+/**
+ * Condition: the stored row `d` is fresh at `at`. Written so that no index can serve it: the
+ * fresh_until index exists for finding stale rows, and a planner whose statistics were taken
+ * while most rows were stale (after the migration, or a catalog rename) would otherwise read
+ * "fresh" as rare and walk that index instead of the primary key (seconds instead of 0.1 ms).
+ */
+const freshAt = (d: string, at: string) => `(${d}.fresh_until > ${at}) IS TRUE`
+
 // USCCs compare as bpchar[] (the column's type): against text[] the column is cast and its index
 // cannot be used.
 const LIVE_ONE = documentSql('e.uscc = $1', '$2::timestamptz', false)
 const LIVE_MANY = documentSql('e.uscc = ANY($1::bpchar[])', '$2::timestamptz', false)
 
-const STORED_ONE = 'SELECT doc, etag FROM enterprise_document WHERE uscc = $1 AND fresh_until > $2'
-const STORED_MANY = 'SELECT uscc, doc, etag, summary FROM enterprise_document WHERE uscc = ANY($1::bpchar[]) AND fresh_until > $2'
+const STORED_ONE = `SELECT doc, etag FROM enterprise_document d WHERE uscc = $1 AND ${freshAt('d', '$2')}`
+const STORED_MANY = `SELECT uscc, doc, etag, summary FROM enterprise_document d WHERE uscc = ANY($1::bpchar[]) AND ${freshAt('d', '$2')}`
 
 // Builds and returns the documents, and stores each one whose row no change has marked since the
 // statement's snapshot: a concurrent change either committed before it (and is in the document)
@@ -115,7 +123,68 @@ SELECT uscc, doc, etag, summary FROM built ORDER BY uscc`
  * documents; a null doc means "compute it" (liveDocuments).
  */
 export const freshDocumentJoin = (uscc: string, at: string) =>
-  `LEFT JOIN enterprise_document sdoc ON sdoc.uscc = ${uscc} AND sdoc.fresh_until > ${at}`
+  // One primary-key probe per row of the page (OFFSET 0: never a merge join over the whole table).
+  `LEFT JOIN LATERAL (SELECT s.doc, s.etag, s.summary FROM enterprise_document s
+     WHERE s.uscc = ${uscc} AND ${freshAt('s', at)} OFFSET 0) sdoc ON true`
+
+/** How many stale documents a brand-status page reads by index before it falls back to a scan. */
+const STALE_BY_INDEX = 1000
+
+/**
+ * SQL: the USCCs (column `uscc`, in order, at most `limit`) of the enterprises whose brand status
+ * at `at` is `status`, among the rows of `from` (which provides alias `e`) that meet `where`.
+ *
+ * The stale documents are collected first, in the statement's own snapshot: by the fresh_until
+ * index while there are at most STALE_BY_INDEX of them (the normal case: the refresher keeps
+ * up), by a scan otherwise (a backlog, e.g. after a migration). The shape does not depend on the
+ * planner's estimate of how many are stale, which histograms get wrong as time passes. Then:
+ *  - every other enterprise is filtered by its stored brand status, a range of the
+ *    (county_code, brand_status, uscc) or (brand_status, uscc) index, each row then checked
+ *    against `where` on its own (name postings drive the page instead);
+ *  - each stale one is checked against `where` and evaluated from its qualifications (LATERAL and
+ *    OFFSET 0 keep the planner from evaluating every candidate of the other filters, or from
+ *    joining all listings).
+ * Both in USCC order, merged. `key` is the ordering column of `from` ('e.uscc', or 'g.uscc' for
+ * name postings); `county` the parameter of a county condition already in `where`.
+ */
+export function brandStatusPageSql(o: {
+  status: string
+  at: string
+  from: string
+  key: 'e.uscc' | 'g.uscc'
+  where: string[]
+  county?: string | undefined
+  after?: string | undefined
+  limit: string
+}): string {
+  const select = (key: string, from: string, conditions: string[]) => {
+    const all = o.after ? [...conditions, `${key} > ${o.after}`] : conditions
+    return `SELECT ${key} AS uscc FROM ${from} ${all.length ? `WHERE ${all.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${o.limit}`
+  }
+  const stored = [`d.brand_status = ${o.status}`, ...(o.county ? [`d.county_code = ${o.county}`] : []), 'NOT (d.uscc = ANY (SELECT uscc FROM stale))']
+  // Walking the stored status in USCC order, each row checked against the other filters on its
+  // own; name postings (key g.uscc) drive the page instead and join the stored status.
+  const freshPage =
+    o.key === 'e.uscc'
+      ? select(
+          'd.uscc',
+          o.where.length > 0
+            ? `enterprise_document d CROSS JOIN LATERAL (SELECT 1 FROM ${o.from} WHERE ${['e.uscc = d.uscc', ...o.where].join(' AND ')} OFFSET 0) f`
+            : 'enterprise_document d',
+          stored,
+        )
+      : select(o.key, `${o.from} JOIN enterprise_document d ON d.uscc = e.uscc`, [...o.where, ...stored])
+  const candidates = `(SELECT c.uscc, c.cultivation_stage FROM stale d CROSS JOIN LATERAL (
+    SELECT e.uscc, e.cultivation_stage FROM ${o.from} WHERE ${['e.uscc = d.uscc', ...o.where].join(' AND ')} OFFSET 0) c OFFSET 0) e`
+  return `WITH few AS MATERIALIZED (
+      SELECT sd.uscc FROM enterprise_document sd WHERE sd.fresh_until <= ${o.at} ORDER BY sd.fresh_until LIMIT ${STALE_BY_INDEX + 1}),
+    stale AS MATERIALIZED (
+      SELECT uscc FROM few WHERE (SELECT count(*) FROM few) <= ${STALE_BY_INDEX}
+      UNION ALL
+      SELECT sd.uscc FROM enterprise_document sd WHERE (SELECT count(*) FROM few) > ${STALE_BY_INDEX} AND sd.fresh_until <= ${o.at})
+    SELECT uscc FROM ((${freshPage})
+    UNION ALL (${select('e.uscc', candidates, [`${brandStatusAt('e', o.at, o.at)} = ${o.status}`])})) page ORDER BY uscc LIMIT ${o.limit}`
+}
 
 /** The documents at `asOf`, computed from the tables (any moment, including the past). */
 export async function liveDocuments(db: Queryable, usccs: string[], asOf: Date): Promise<Map<string, EnterpriseDocument>> {
@@ -159,8 +228,8 @@ export async function refreshDocuments(tx: Queryable, usccs: string[], asOf: Dat
  */
 export async function currentPublicDocument(db: Queryable, uscc: string): Promise<{ asOf: string; brandStatus: string; doc: string } | null> {
   const [row] = await db.query<{ as_of: string; brand_status: string; doc: string | null }>(
-    `SELECT iso_utc(statement_timestamp()) AS as_of, brand_status, public_doc AS doc FROM enterprise_document
-     WHERE uscc = $1 AND fresh_until > statement_timestamp()`,
+    `SELECT iso_utc(statement_timestamp()) AS as_of, brand_status, public_doc AS doc FROM enterprise_document d
+     WHERE uscc = $1 AND ${freshAt('d', 'statement_timestamp()')}`,
     [uscc],
     'public_document_stored',
   )

@@ -2,8 +2,8 @@
 // The response documents are built and stored by documents.repository.ts.
 import { createHash } from 'node:crypto'
 import type { Database, Queryable } from '../../db/client.ts'
-import { brandStatusAt, statusAt } from '../qualifications/status.sql.ts'
-import { freshDocumentJoin } from './documents.repository.ts'
+import { statusAt } from '../qualifications/status.sql.ts'
+import { brandStatusPageSql, freshDocumentJoin } from './documents.repository.ts'
 import type { ListEnterprisesFilter } from './enterprises.schemas.ts'
 
 /** Row columns an enterprise is written from; matches the table (snake_case). */
@@ -77,29 +77,12 @@ export async function listPage(
     where.push(`e.name_grams @> ${p(queryGrams(f.q))}::text[]`, `lower(e.name) LIKE ${p(`%${likeEscape(f.q.toLowerCase())}%`)}`)
   }
   const limit = p(f.limit + 1)
-  const select = (key: string, from: string, conditions: string[]) => {
-    if (afterUscc) conditions = [...conditions, `${key} > ${p(afterUscc)}`]
-    return `SELECT ${key} AS uscc FROM ${from} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}`
-  }
-  let sql: string
-  if (f.brandStatus) {
-    // Enterprises whose stored document is fresh are filtered by its brand status, a range of
-    // the (county_code, brand_status, uscc) or (brand_status, uscc) index; the few whose
-    // document is stale are evaluated from their qualifications. Both in USCC order, merged.
-    // Those whose document is stale are found first, then each checked against the other filters
-    // and evaluated on its own (LATERAL and the OFFSET 0 fences keep the planner from evaluating
-    // every candidate of the other filters, or joining all listings): they are few while the
-    // background refresher keeps up.
-    const status = p(f.brandStatus)
-    const fresh = [...where, `d.fresh_until > ${at()}`, `d.brand_status = ${status}`, ...(county ? [`d.county_code = ${county}`] : [])]
-    const staleRows = `(SELECT sd.uscc FROM enterprise_document sd WHERE sd.fresh_until <= ${at()} OFFSET 0) d`
-    const candidates = `(SELECT c.uscc, c.cultivation_stage FROM ${staleRows} CROSS JOIN LATERAL (
-      SELECT e.uscc, e.cultivation_stage FROM ${from} WHERE ${['e.uscc = d.uscc', ...where].join(' AND ')} OFFSET 0) c OFFSET 0) e`
-    sql = `SELECT uscc FROM ((${select(short ? 'g.uscc' : 'd.uscc', `${from} JOIN enterprise_document d ON d.uscc = e.uscc`, fresh)})
-      UNION ALL (${select('e.uscc', candidates, [`${brandStatusAt('e', at(), at())} = ${status}`])})) page ORDER BY uscc LIMIT ${limit}`
-  } else {
-    sql = select(short ? 'g.uscc' : 'e.uscc', from, where)
-  }
+  const after = afterUscc ? p(afterUscc) : undefined
+  const key = short ? 'g.uscc' : 'e.uscc'
+  const conditions = after ? [...where, `${key} > ${after}`] : where
+  const sql = f.brandStatus
+    ? brandStatusPageSql({ status: p(f.brandStatus), at: at(), from, key, where, county, after, limit })
+    : `SELECT ${key} AS uscc FROM ${from} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}`
   // The time as text: parsed once here rather than as a date on every row.
   const text = `SELECT page.uscc, iso_utc(statement_timestamp()) AS at, sdoc.${f.view === 'full' ? 'doc' : 'summary'} AS item
      FROM (${sql}) page ${freshDocumentJoin('page.uscc', 'statement_timestamp()')} ORDER BY page.uscc`

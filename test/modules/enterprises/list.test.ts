@@ -24,8 +24,13 @@ t.test('name search finds substrings of one, two and more characters', async (t)
   t.same(await found(marker), [a, b, c].sort())
   t.same(await found(`德州${marker}`), [a])
   t.same(await found(`${marker}禹城foods`), [c], 'case-insensitive for Latin letters')
-  const twoChar = (await q('德州')).json().items.map((i: { uscc: string }) => i.uscc)
-  t.ok(twoChar.includes(a) && twoChar.includes(b), 'two-character query')
+  // A two-character query only this test's names are likely to contain (the shared database
+  // holds many more than a page of names with 德州), and 德州 itself answers.
+  const twoChar = (await q([...marker].slice(0, 2).join(''))).json().items.map((i: { uscc: string }) => i.uscc)
+  t.ok([a, b, c].every((u) => twoChar.includes(u)), 'two-character query')
+  const dezhou = await q('德州')
+  t.equal(dezhou.statusCode, 200)
+  t.ok(dezhou.json().items.length > 0, '德州 finds enterprises')
   t.same(await found(`${marker}%`), [], 'LIKE wildcards are literal')
 })
 
