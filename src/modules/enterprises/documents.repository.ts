@@ -186,11 +186,13 @@ export function brandStatusPageSql(o: {
     UNION ALL (${select('e.uscc', candidates, [`${brandStatusAt('e', o.at, o.at)} = ${o.status}`])})) page ORDER BY uscc LIMIT ${o.limit}`
 }
 
+type DocumentRow = { uscc: string } & EnterpriseDocument
+const byUscc = (rows: DocumentRow[]) => new Map(rows.map((r) => [r.uscc, { doc: r.doc, etag: r.etag, summary: r.summary }]))
+
 /** The documents at `asOf`, computed from the tables (any moment, including the past). */
 export async function liveDocuments(db: Queryable, usccs: string[], asOf: Date): Promise<Map<string, EnterpriseDocument>> {
   if (usccs.length === 0) return new Map()
-  const rows = await db.query<{ uscc: string } & EnterpriseDocument>(LIVE_MANY, [usccs, asOf], 'enterprise_documents_live')
-  return new Map(rows.map((r) => [r.uscc, { doc: r.doc, etag: r.etag, summary: r.summary }]))
+  return byUscc(await db.query<DocumentRow>(LIVE_MANY, [usccs, asOf], 'enterprise_documents_live'))
 }
 
 /** The document at `asOf`: the stored one when it is fresh then, else computed. Null when there is no such enterprise. */
@@ -204,8 +206,8 @@ export async function currentDocument(db: Queryable, uscc: string, asOf: Date): 
 /** The documents now: stored where fresh, computed for the rest (in one more statement). */
 export async function currentDocuments(db: Queryable, usccs: string[], asOf: Date): Promise<Map<string, EnterpriseDocument>> {
   if (usccs.length === 0) return new Map()
-  const rows = await db.query<{ uscc: string } & EnterpriseDocument>(STORED_MANY, [usccs, asOf], 'enterprise_documents_stored')
-  const docs = new Map(rows.filter((r) => r.doc).map((r) => [r.uscc, { doc: r.doc, etag: r.etag, summary: r.summary }]))
+  const rows = await db.query<DocumentRow>(STORED_MANY, [usccs, asOf], 'enterprise_documents_stored')
+  const docs = byUscc(rows.filter((r) => r.doc))
   const missing = usccs.filter((u) => !docs.has(u))
   if (missing.length > 0) for (const [uscc, doc] of await liveDocuments(db, missing, asOf)) docs.set(uscc, doc)
   return docs
@@ -217,8 +219,7 @@ export async function currentDocuments(db: Queryable, usccs: string[], asOf: Dat
  */
 export async function refreshDocuments(tx: Queryable, usccs: string[], asOf: Date): Promise<Map<string, EnterpriseDocument>> {
   if (usccs.length === 0) return new Map()
-  const rows = await tx.query<{ uscc: string } & EnterpriseDocument>(REFRESH, [usccs, asOf], 'enterprise_documents_refresh')
-  return new Map(rows.map((r) => [r.uscc, { doc: r.doc, etag: r.etag, summary: r.summary }]))
+  return byUscc(await tx.query<DocumentRow>(REFRESH, [usccs, asOf], 'enterprise_documents_refresh'))
 }
 
 /**

@@ -35,11 +35,9 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /**
  * The enterprises of a page (one more than the limit) with their stored documents (the list item
- * or, with view=full, the whole document) where fresh,
- * chosen as of the statement's own time, which is returned too so that documents not stored can
- * be computed as of the same moment. The time is not a parameter so that the planner can
- * estimate how many stored documents are stale, and each filter combination is a prepared
- * statement whose plan is reused.
+ * or, with view=full, the whole document) where fresh, chosen as of the statement's own time,
+ * which is returned too so that documents not stored can be computed as of the same moment. Each
+ * filter combination is a prepared statement whose plan is reused.
  */
 export async function listPage(
   db: Database,
@@ -52,7 +50,7 @@ export async function listPage(
     params.push(value)
     return `$${params.length}`
   }
-  const at = () => 'statement_timestamp()'
+  const now = 'statement_timestamp()'
   let county: string | undefined
   if (f.countyCode) where.push(`e.county_code = ${(county = p(f.countyCode))}`)
   if (f.cultivationStage) where.push(`e.cultivation_stage = ${p(f.cultivationStage)}::"CultivationStage"`)
@@ -63,7 +61,7 @@ export async function listPage(
     where.push(`EXISTS (SELECT 1 FROM cultivation_listing l WHERE l.uscc = e.uscc AND l.list = ${p(list)}${year ? ` AND l.year = ${p(Number(year))}` : ''})`)
   }
   if (f.qualificationType) {
-    where.push(`EXISTS (SELECT 1 FROM qualification fq WHERE fq.uscc = e.uscc AND fq.type_code = ${p(f.qualificationType)} AND ${statusAt('fq', at(), at())} = 'active')`)
+    where.push(`EXISTS (SELECT 1 FROM qualification fq WHERE fq.uscc = e.uscc AND fq.type_code = ${p(f.qualificationType)} AND ${statusAt('fq', now, now)} = 'active')`)
   }
   // A 1- or 2-character query is one gram: its postings list the matches in USCC order, so the
   // page is a range scan. Longer queries need all their bigrams (GIN) and the substring itself.
@@ -81,11 +79,11 @@ export async function listPage(
   const key = short ? 'g.uscc' : 'e.uscc'
   const conditions = after ? [...where, `${key} > ${after}`] : where
   const sql = f.brandStatus
-    ? brandStatusPageSql({ status: p(f.brandStatus), at: at(), from, key, where, county, after, limit })
+    ? brandStatusPageSql({ status: p(f.brandStatus), at: now, from, key, where, county, after, limit })
     : `SELECT ${key} AS uscc FROM ${from} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}`
   // The time as text: parsed once here rather than as a date on every row.
-  const text = `SELECT page.uscc, iso_utc(statement_timestamp()) AS at, sdoc.${f.view === 'full' ? 'doc' : 'summary'} AS item
-     FROM (${sql}) page ${freshDocumentJoin('page.uscc', 'statement_timestamp()')} ORDER BY page.uscc`
+  const text = `SELECT page.uscc, iso_utc(${now}) AS at, sdoc.${f.view === 'full' ? 'doc' : 'summary'} AS item
+     FROM (${sql}) page ${freshDocumentJoin('page.uscc', now)} ORDER BY page.uscc`
   const rows = await db.query<{ uscc: string; at: string; item: string | null }>(
     text,
     params,
