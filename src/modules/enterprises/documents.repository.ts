@@ -145,7 +145,9 @@ const STALE_BY_INDEX = 1000
  *    OFFSET 0 keep the planner from evaluating every candidate of the other filters, or from
  *    joining all listings).
  * Both in USCC order, merged. `key` is the ordering column of `from` ('e.uscc', or 'g.uscc' for
- * name postings); `county` the parameter of a county condition already in `where`.
+ * name postings); `county` the parameter of a county filter, which `where` does not repeat: a fresh
+ * row's stored county is the enterprise's (moving it marks the row stale), so the fresh branch
+ * reads it from the index alone.
  */
 export function brandStatusPageSql(o: {
   status: string
@@ -162,6 +164,7 @@ export function brandStatusPageSql(o: {
     return `SELECT ${key} AS uscc FROM ${from} ${all.length ? `WHERE ${all.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${o.limit}`
   }
   const stored = [`d.brand_status = ${o.status}`, ...(o.county ? [`d.county_code = ${o.county}`] : []), 'NOT (d.uscc = ANY (SELECT uscc FROM stale))']
+  const where = o.county ? [`e.county_code = ${o.county}`, ...o.where] : o.where
   // Walking the stored status in USCC order, each row checked against the other filters on its
   // own; name postings (key g.uscc) drive the page instead and join the stored status.
   const freshPage =
@@ -175,7 +178,7 @@ export function brandStatusPageSql(o: {
         )
       : select(o.key, `${o.from} JOIN enterprise_document d ON d.uscc = e.uscc`, [...o.where, ...stored])
   const candidates = `(SELECT c.uscc, c.cultivation_stage FROM stale d CROSS JOIN LATERAL (
-    SELECT e.uscc, e.cultivation_stage FROM ${o.from} WHERE ${['e.uscc = d.uscc', ...o.where].join(' AND ')} OFFSET 0) c OFFSET 0) e`
+    SELECT e.uscc, e.cultivation_stage FROM ${o.from} WHERE ${['e.uscc = d.uscc', ...where].join(' AND ')} OFFSET 0) c OFFSET 0) e`
   return `WITH few AS MATERIALIZED (
       SELECT sd.uscc FROM enterprise_document sd WHERE sd.fresh_until <= ${o.at} ORDER BY sd.fresh_until LIMIT ${STALE_BY_INDEX + 1}),
     stale AS MATERIALIZED (

@@ -34,16 +34,18 @@ export function queryGrams(q: string): string[] {
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /**
- * The enterprises of a page (one more than the limit) with their stored documents (the list item
- * or, with view=full, the whole document) where fresh, chosen as of the statement's own time,
- * which is returned too so that documents not stored can be computed as of the same moment. Each
- * filter combination is a prepared statement whose plan is reused.
+ * A page of enterprises as one row: the items' JSON texts joined with commas (the stored list item
+ * or, with view=full, the whole document), whether there is a next page, and the page's last USCC.
+ * Chosen as of the statement's own time, which is returned too. When an item's stored document is
+ * not fresh, `items` is null and `usccs` lists the page so that its documents can be computed as
+ * of that same moment. Each filter combination is a prepared statement whose plan is reused; the
+ * page leaves the database as one text, not a row per item.
  */
 export async function listPage(
   db: Database,
   f: ListEnterprisesFilter,
   afterUscc: string | undefined,
-): Promise<{ rows: { uscc: string; item: string | null }[]; at: Date }> {
+): Promise<{ at: Date; items: string | null; usccs: string[]; more: boolean; last: string | null }> {
   const where: string[] = []
   const params: unknown[] = []
   const p = (value: unknown) => {
@@ -51,8 +53,9 @@ export async function listPage(
     return `$${params.length}`
   }
   const now = 'statement_timestamp()'
-  let county: string | undefined
-  if (f.countyCode) where.push(`e.county_code = ${(county = p(f.countyCode))}`)
+  // With a brand status, the county is brandStatusPageSql's to apply (see there).
+  const county = f.countyCode ? p(f.countyCode) : undefined
+  if (county && !f.brandStatus) where.push(`e.county_code = ${county}`)
   if (f.cultivationStage) where.push(`e.cultivation_stage = ${p(f.cultivationStage)}::"CultivationStage"`)
   if (f.businessStatus) where.push(`e.business_status = ${p(f.businessStatus)}::"BusinessStatus"`)
   if (f.updatedSince) where.push(`e.updated_at >= ${p(new Date(f.updatedSince))}`)
@@ -74,6 +77,7 @@ export async function listPage(
   } else if (f.q) {
     where.push(`e.name_grams @> ${p(queryGrams(f.q))}::text[]`, `lower(e.name) LIKE ${p(`%${likeEscape(f.q.toLowerCase())}%`)}`)
   }
+  const size = p(f.limit)
   const limit = p(f.limit + 1)
   const after = afterUscc ? p(afterUscc) : undefined
   const key = short ? 'g.uscc' : 'e.uscc'
@@ -81,15 +85,21 @@ export async function listPage(
   const sql = f.brandStatus
     ? brandStatusPageSql({ status: p(f.brandStatus), at: now, from, key, where, county, after, limit })
     : `SELECT ${key} AS uscc FROM ${from} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}`
-  // The time as text: parsed once here rather than as a date on every row.
-  const text = `SELECT page.uscc, iso_utc(${now}) AS at, sdoc.${f.view === 'full' ? 'doc' : 'summary'} AS item
-     FROM (${sql}) page ${freshDocumentJoin('page.uscc', now)} ORDER BY page.uscc`
-  const rows = await db.query<{ uscc: string; at: string; item: string | null }>(
+  // The time as text: parsed once here rather than as a date.
+  const text = `SELECT iso_utc(${now}) AS at, count(*) > ${size}::int AS more,
+       max(p.uscc) FILTER (WHERE p.n <= ${size}::int) AS last,
+       CASE WHEN bool_and(p.item IS NOT NULL) FILTER (WHERE p.n <= ${size}::int) IS NOT FALSE
+         THEN coalesce(string_agg(p.item, ',' ORDER BY p.uscc) FILTER (WHERE p.n <= ${size}::int), '') END AS items,
+       CASE WHEN bool_and(p.item IS NOT NULL) FILTER (WHERE p.n <= ${size}::int) IS FALSE
+         THEN array_agg(p.uscc::text ORDER BY p.uscc) FILTER (WHERE p.n <= ${size}::int) END AS usccs
+     FROM (SELECT page.uscc, sdoc.${f.view === 'full' ? 'doc' : 'summary'} AS item, row_number() OVER (ORDER BY page.uscc) AS n
+           FROM (${sql}) page ${freshDocumentJoin('page.uscc', now)}) p`
+  const [row] = await db.query<{ at: string; more: boolean; last: string | null; items: string | null; usccs: string[] | null }>(
     text,
     params,
     `enterprise_list_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`,
   )
-  return { rows: rows.map((r) => ({ uscc: r.uscc, item: r.item })), at: rows[0] ? new Date(rows[0].at) : new Date() }
+  return { at: new Date(row!.at), items: row!.items, usccs: row!.usccs ?? [], more: row!.more, last: row!.last }
 }
 
 export async function rowsOf(tx: Queryable, usccs: string[]): Promise<Map<string, EnterpriseRow>> {

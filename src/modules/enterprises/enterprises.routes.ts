@@ -74,7 +74,7 @@ export default async function enterpriseRoutes(fastify: FastifyInstance) {
     const { items, nextCursor } = await service.list(request.query)
     const link = nextLink(request.url, nextCursor)
     if (link) reply.header('link', link)
-    return sendJsonText(reply, `{"items":[${items.join(',')}],"nextCursor":${JSON.stringify(nextCursor)}}`)
+    return sendJsonText(reply, `{"items":[${items}],"nextCursor":${JSON.stringify(nextCursor)}}`)
   })
 
   app.get('/v1/enterprises/:uscc', {

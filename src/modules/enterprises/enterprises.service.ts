@@ -148,15 +148,15 @@ export function createEnterpriseService(db: Database) {
 
     async list(filter: ListEnterprisesFilter) {
       const [after] = (decodeCursor(filter.cursor, ['string']) ?? []) as [string?]
-      const { rows, at } = await repo.listPage(db, filter, after)
-      const page = rows.slice(0, filter.limit)
-      const missing = page.filter((r) => r.item === null).map((r) => r.uscc)
-      const computed = await docs.liveDocuments(db, missing, at)
-      const part = filter.view === 'full' ? 'doc' : 'summary'
-      return {
-        items: page.map((r) => r.item ?? computed.get(r.uscc)?.[part]).filter((d): d is string => d !== undefined),
-        nextCursor: rows.length > filter.limit ? encodeCursor([page[page.length - 1]!.uscc]) : null,
+      const page = await repo.listPage(db, filter, after)
+      let items = page.items
+      if (items === null) {
+        // Some item's stored document is not fresh: the page is computed as of the same moment.
+        const computed = await docs.liveDocuments(db, page.usccs, page.at)
+        const part = filter.view === 'full' ? 'doc' : 'summary'
+        items = page.usccs.map((u) => computed.get(u)?.[part]).filter((d): d is string => d !== undefined).join(',')
       }
+      return { items, nextCursor: page.more && page.last ? encodeCursor([page.last]) : null }
     },
 
     async create(actor: Actor, input: CreateEnterpriseInput): Promise<EnterpriseDoc> {

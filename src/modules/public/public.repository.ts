@@ -76,7 +76,6 @@ export async function showcasePage(db: Database, f: ShowcaseFilter): Promise<{ a
   const now = 'statement_timestamp()'
   const where: string[] = []
   const county = f.countyCode ? p(f.countyCode) : undefined
-  if (county) where.push(`e.county_code = ${county}`)
   if (f.type) {
     where.push(`(SELECT true FROM qualification fq WHERE fq.uscc = e.uscc AND fq.type_code = ${p(f.type)}
       AND ${statusAt('fq', now, now)} = 'active' LIMIT 1)`)
