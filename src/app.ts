@@ -20,6 +20,8 @@ import auditRoutes from './modules/audit/audit.routes.ts'
 import qualificationRoutes from './modules/qualifications/qualifications.routes.ts'
 import publicRoutes from './modules/public/public.routes.ts'
 import { documentRefresher, type DocumentRefresher } from './modules/enterprises/document-refresher.ts'
+import { auditSealer } from './modules/audit/audit-sealer.ts'
+import type { Periodic } from './lib/periodic.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,6 +30,7 @@ declare module 'fastify' {
     /** Resolves when no request is in flight (or after SHUTDOWN_TIMEOUT_MS). */
     drain(): Promise<void>
     documentRefresher: DocumentRefresher
+    auditSealer: Periodic
   }
 }
 
@@ -80,10 +83,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   const refresher = documentRefresher(db, config.documentRefreshIntervalMs, app.log)
   app.decorate('documentRefresher', refresher)
-  app.addHook('onReady', async () => refresher.start())
+  const sealer = auditSealer(db, config.auditSealIntervalMs, app.log)
+  app.decorate('auditSealer', sealer)
+  app.addHook('onReady', async () => {
+    refresher.start()
+    sealer.start()
+  })
   app.addHook('onClose', async () => {
     await app.drain()
     await refresher.stop()
+    // The last writes are chained before the instance goes away (another instance or the next
+    // start would chain them otherwise).
+    await sealer.stop()
+    await sealer.runOnce().catch(() => undefined)
     if (!deps.db) await db.close()
   })
 

@@ -32,6 +32,7 @@ export interface Config {
   idempotencyTtlHours: number
   /** How often stale stored enterprise documents are rebuilt; 0 turns the background refresh off. */
   documentRefreshIntervalMs: number
+  auditSealIntervalMs: number
 }
 
 export class ConfigError extends Error {
@@ -161,6 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     idempotencyTtlHours: int('IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 90),
     documentRefreshIntervalMs: int('DOCUMENT_REFRESH_INTERVAL_MS', 1000, 0, 3_600_000),
+    auditSealIntervalMs: int('AUDIT_SEAL_INTERVAL_MS', 200, 0, 3_600_000),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return config

@@ -1,5 +1,6 @@
-// The only code that writes or reads audit_event. Appends run inside the caller's transaction;
-// the database trigger chains each entry's hash to the previous one (see the integrity migration).
+// The only code that writes or reads audit_event and its hash chain. Appends run inside the
+// caller's transaction and share nothing with other writers; entries are chained after they commit
+// by audit_seal() (migration 20261126001600), in the background and before every audit read.
 import type { Database, Queryable } from '../../db/client.ts'
 
 export interface Actor {
@@ -17,14 +18,21 @@ export interface AuditEntry {
   after?: unknown
 }
 
+/**
+ * SQL: appends the audit entries that `select` yields, as (actor_sub, actor_county, actor_dept,
+ * request_id, operation, entity_type, entity_id, before, after), for a write that builds its
+ * entry in the same statement as the data it reports.
+ */
+export const insertAuditSql = (select: string) =>
+  `INSERT INTO audit_event (actor_sub, actor_county, actor_dept, request_id, operation, entity_type, entity_id, before, after) ${select}`
+
 export async function appendAudit(tx: Queryable, actor: Actor, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return
-  // One statement for the whole set; the trigger serialises appends and fills id, prev_hash, hash.
+  // One statement for the whole set, in order; a trigger queues the entries for chaining.
   await tx.query(
-    `INSERT INTO audit_event (actor_sub, actor_county, actor_dept, request_id, operation, entity_type, entity_id, before, after, prev_hash, hash)
-     SELECT $1, $2, $3, $4, e.operation, e.entity_type, e.entity_id, e.before, e.after, '', ''
+    insertAuditSql(`SELECT $1, $2, $3, $4, e.operation, e.entity_type, e.entity_id, e.before, e.after
      FROM jsonb_to_recordset($5::jsonb) AS e(ord int, operation text, entity_type text, entity_id text, before jsonb, after jsonb)
-     ORDER BY e.ord`,
+     ORDER BY e.ord`),
     [
       actor.sub,
       actor.county ?? null,
@@ -42,6 +50,25 @@ export async function appendAudit(tx: Queryable, actor: Actor, entries: AuditEnt
       ),
     ],
   )
+}
+
+/** Entries one audit_seal() call chains at most. */
+const SEAL_BATCH = 1000
+
+/**
+ * Chains every committed entry not yet chained (in batches). With `wait` false it gives up at
+ * once when another transaction is sealing and returns -1 (a background pass skips its turn);
+ * with `wait` true it waits, so that everything committed before the call is chained after it.
+ */
+export async function sealAudit(db: Database, wait: boolean): Promise<number> {
+  let total = 0
+  for (;;) {
+    const [row] = await db.query<{ n: number }>('SELECT audit_seal($1, $2) AS n', [SEAL_BATCH, wait], 'audit_seal')
+    const n = row!.n
+    if (n < 0) return total > 0 ? total : -1
+    total += n
+    if (n < SEAL_BATCH) return total
+  }
 }
 
 export interface AuditRow {
@@ -71,6 +98,7 @@ export interface AuditFilter {
   limit: number
 }
 
+/** Chained entries in chain order; `id` is the position in the chain. */
 export async function listAudit(db: Database, f: AuditFilter): Promise<AuditRow[]> {
   const where: string[] = []
   const params: unknown[] = []
@@ -78,49 +106,54 @@ export async function listAudit(db: Database, f: AuditFilter): Promise<AuditRow[
     params.push(value)
     where.push(sql.replace('?', `$${params.length}`))
   }
-  if (f.entityType) add('entity_type = ?', f.entityType)
-  if (f.entityId) add('entity_id = ?', f.entityId)
-  if (f.actor) add('actor_sub = ?', f.actor)
-  if (f.operation) add('operation = ?', f.operation)
-  if (f.from) add('at >= ?', f.from)
-  if (f.to) add('at < ?', f.to)
-  if (f.afterId) add('id > ?::bigint', f.afterId)
+  if (f.entityType) add('e.entity_type = ?', f.entityType)
+  if (f.entityId) add('e.entity_id = ?', f.entityId)
+  if (f.actor) add('e.actor_sub = ?', f.actor)
+  if (f.operation) add('e.operation = ?', f.operation)
+  if (f.from) add('e.at >= ?', f.from)
+  if (f.to) add('e.at < ?', f.to)
+  if (f.afterId) add('c.seq > ?::bigint', f.afterId)
   params.push(f.limit + 1)
   return db.query<AuditRow>(
-    `SELECT id::text AS id, at, actor_sub, actor_county, actor_dept, request_id, operation, entity_type, entity_id,
-            before, after, prev_hash, hash
-     FROM audit_event ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY audit_event.id LIMIT $${params.length}`,
+    `SELECT c.seq::text AS id, e.at, e.actor_sub, e.actor_county, e.actor_dept, e.request_id, e.operation, e.entity_type,
+            e.entity_id, e.before, e.after, c.prev_hash, c.hash
+     FROM audit_chain c JOIN audit_event e ON e.id = c.event_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY c.seq LIMIT $${params.length}`,
     params,
   )
 }
 
 export interface ChainCheck {
   entries: number
+  /** Entries written but not chained yet (their transactions committed after the sealing began). */
+  pending: number
   head: { id: string; hash: string } | null
   firstBroken: { id: string; reason: 'hash_mismatch' | 'link_mismatch' } | null
 }
 
-/** Recomputes every entry's hash and link in one set-based pass. */
+/**
+ * Recomputes every chained entry's hash and link in one set-based pass. A chain row removed, or
+ * whose entry is gone, breaks the link of the next position.
+ */
 export async function verifyChain(db: Database): Promise<ChainCheck> {
-  const [summary] = await db.query<{ entries: string; head_id: string | null; head_hash: string | null }>(
-    `SELECT count(*)::text AS entries, max(id)::text AS head_id,
-            (SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1) AS head_hash
-     FROM audit_event`,
+  const [summary] = await db.query<{ entries: string; pending: string; head_id: string | null; head_hash: string | null }>(
+    `SELECT (SELECT count(*) FROM audit_chain)::text AS entries, (SELECT count(*) FROM audit_pending)::text AS pending,
+            head.seq::text AS head_id, head.hash AS head_hash
+     FROM (SELECT 1) one LEFT JOIN (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1) head ON true`,
   )
+  const digest = `audit_event_digest(prev_hash, seq, at, actor_sub, actor_county, actor_dept, request_id,
+                                     operation, entity_type, entity_id, before, after)`
   const [broken] = await db.query<{ id: string; reason: 'hash_mismatch' | 'link_mismatch' }>(
-    `SELECT id::text AS id,
-            CASE WHEN hash <> audit_event_digest(prev_hash, id, at, actor_sub, actor_county, actor_dept, request_id,
-                                                  operation, entity_type, entity_id, before, after)
-                 THEN 'hash_mismatch' ELSE 'link_mismatch' END AS reason
-     FROM (SELECT *, lag(hash) OVER (ORDER BY id) AS previous FROM audit_event) AS chain
-     WHERE hash <> audit_event_digest(prev_hash, id, at, actor_sub, actor_county, actor_dept, request_id,
-                                      operation, entity_type, entity_id, before, after)
+    `SELECT seq::text AS id, CASE WHEN hash <> ${digest} THEN 'hash_mismatch' ELSE 'link_mismatch' END AS reason
+     FROM (SELECT c.seq, c.prev_hash, c.hash, e.*, lag(c.hash) OVER (ORDER BY c.seq) AS previous
+           FROM audit_chain c JOIN audit_event e ON e.id = c.event_id) AS chain
+     WHERE hash <> ${digest}
         OR prev_hash <> coalesce(previous, repeat('0', 64))
-     ORDER BY id LIMIT 1`,
+     ORDER BY seq LIMIT 1`,
   )
   return {
     entries: Number(summary?.entries ?? 0),
+    pending: Number(summary?.pending ?? 0),
     head: summary?.head_id ? { id: summary.head_id, hash: summary.head_hash! } : null,
     firstBroken: broken ?? null,
   }

@@ -3,10 +3,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Nullable } from '../../lib/schema.ts'
 import { decodeCursor, encodeCursor, invalidCursor, isoOrNull, nextLink } from '../../lib/http.ts'
-import { listAudit, verifyChain } from './audit.repository.ts'
+import { listAudit, sealAudit, verifyChain } from './audit.repository.ts'
 
 const AuditEvent = Type.Object({
-  id: Type.String({ description: 'Position in the chain (decimal string)' }),
+  id: Type.String({ description: 'Position in the chain (decimal string): the order in which entries were chained, an order of their commits' }),
   at: Type.String({ format: 'date-time' }),
   actor: Type.Object({ sub: Type.String(), county: Nullable(Type.String()), dept: Nullable(Type.String()) }),
   requestId: Nullable(Type.String()),
@@ -35,7 +35,8 @@ const AuditQuery = Type.Object(
 
 const ChainReport = Type.Object({
   valid: Type.Boolean(),
-  entries: Type.Integer(),
+  entries: Type.Integer({ description: 'Entries in the chain' }),
+  pending: Type.Integer({ description: 'Entries written but not chained yet: writes that committed while this verification ran' }),
   head: Nullable(Type.Object({ id: Type.String(), hash: Type.String() }, { description: 'Record this pair elsewhere: a later verification proves nothing before it was rewritten or cut off' })),
   firstBroken: Nullable(Type.Object({ id: Type.String(), reason: Type.Union([Type.Literal('hash_mismatch'), Type.Literal('link_mismatch')]) })),
   checkedAt: Type.String({ format: 'date-time' }),
@@ -60,6 +61,8 @@ export default async function auditRoutes(fastify: FastifyInstance) {
     const [afterId] = (decodeCursor(q.cursor, ['string']) ?? []) as [string?]
     // Cursors carry an entry id; anything else (or an id beyond bigint) was not issued by this list.
     if (afterId !== undefined && !/^[1-9]\d{0,17}$/.test(afterId)) throw invalidCursor()
+    // Everything committed before this request is chained before it is read.
+    await sealAudit(app.db, true)
     const rows = await listAudit(app.db, {
       entityType: q.entityType, entityId: q.entityId, actor: q.actor, operation: q.operation,
       from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, afterId, limit: q.limit,
@@ -87,6 +90,7 @@ export default async function auditRoutes(fastify: FastifyInstance) {
     },
     config,
   }, async () => {
+    await sealAudit(app.db, true)
     const result = await verifyChain(app.db)
     return { valid: result.firstBroken === null, ...result, checkedAt: new Date().toISOString() }
   })

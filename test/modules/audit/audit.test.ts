@@ -1,7 +1,8 @@
 import t from 'tap'
 import { buildApp } from '../../../src/app.ts'
-import { migrate } from '../../../src/db/migrate.ts'
-import { bearer, build, newUscc, testConfig } from '../../helpers/app.ts'
+import { migrate, readMigrations } from '../../../src/db/migrate.ts'
+import { appendAudit, sealAudit } from '../../../src/modules/audit/audit.repository.ts'
+import { bearer, build, newUscc, onServer, testConfig } from '../../helpers/app.ts'
 import { emptyDatabase } from '../../helpers/databases.ts'
 
 const auditor = await bearer(['audit:read'])
@@ -60,9 +61,15 @@ t.test('history tables are append-only in the database itself', async (t) => {
   const [q] = await app.db.query<{ id: string }>(
     `INSERT INTO qualification (id, uscc, type_code, granted_at, valid_from) VALUES (gen_random_uuid(), $1, 'GOVERNOR_QUALITY_AWARD', now(), now()) RETURNING id`, [uscc])
   await app.db.query(`INSERT INTO qualification_event (qualification_id, seq, to_status, effective_at, actor_sub) VALUES ($1, 1, 'active', now(), 'test')`, [q!.id])
-  for (const sql of ['UPDATE audit_event SET operation = operation', 'DELETE FROM audit_event', 'TRUNCATE audit_event', 'UPDATE qualification_event SET reason = reason', 'DELETE FROM qualification_event']) {
+  await app.inject({ url: '/v1/audit-events?limit=1', headers: auditor }) // chains the entry
+  for (const sql of [
+    'UPDATE audit_event SET operation = operation', 'DELETE FROM audit_event', 'TRUNCATE audit_event, audit_chain, audit_pending',
+    'UPDATE audit_chain SET hash = hash', 'DELETE FROM audit_chain', 'TRUNCATE audit_chain, audit_pending',
+    'UPDATE qualification_event SET reason = reason', 'DELETE FROM qualification_event',
+  ]) {
     await t.rejects(app.db.query(sql), /append-only/, sql)
   }
+  await t.rejects(app.db.query('TRUNCATE audit_event'), /foreign key/, 'the chain refers to the entries')
   const [count] = await app.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM qualification_event WHERE qualification_id = $1`, [q!.id])
   t.equal(count!.n, '1', 'the history row is still there')
 })
@@ -82,33 +89,103 @@ t.test('verification recomputes the chain and finds a row altered behind the app
   t.equal(good.firstBroken, null)
 
   const items = (await app.inject({ url: '/v1/audit-events', headers: auditor })).json().items
+  t.same(items.map((i: { id: string }) => i.id), ['1', '2', '3', '4', '5'], 'positions in the chain')
   const victim = items[2]
+  const asSuperuser = (sql: string, params: unknown[]) =>
+    db.withSession(async (s) => {
+      await s.exec(`SET session_replication_role = replica`)
+      await s.query(sql, params)
+      await s.exec(`SET session_replication_role = origin`)
+    })
   // Someone with superuser rights bypasses the triggers and edits history.
-  await db.withSession(async (s) => {
-    await s.exec(`SET session_replication_role = replica`)
-    await s.query(`UPDATE audit_event SET after = jsonb_set(after, '{name}', '"篡改"') WHERE id = $1`, [victim.id])
-    await s.exec(`SET session_replication_role = origin`)
-  })
+  await asSuperuser(`UPDATE audit_event SET after = jsonb_set(after, '{name}', '"篡改"') WHERE id = (SELECT event_id FROM audit_chain WHERE seq = $1)`, [victim.id])
   const tampered = (await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json()
   t.equal(tampered.valid, false)
   t.same(tampered.firstBroken, { id: victim.id, reason: 'hash_mismatch' })
 
   // Recomputing the hash to hide the edit breaks the link to the next entry instead.
-  await db.withSession(async (s) => {
-    await s.exec(`SET session_replication_role = replica`)
-    await s.query(`UPDATE audit_event SET hash = audit_event_digest(prev_hash, id, at, actor_sub, actor_county, actor_dept, request_id, operation, entity_type, entity_id, before, after) WHERE id = $1`, [victim.id])
-    await s.exec(`SET session_replication_role = origin`)
-  })
+  await asSuperuser(
+    `UPDATE audit_chain c SET hash = audit_event_digest(c.prev_hash, c.seq, e.at, e.actor_sub, e.actor_county, e.actor_dept, e.request_id,
+       e.operation, e.entity_type, e.entity_id, e.before, e.after) FROM audit_event e WHERE e.id = c.event_id AND c.seq = $1`,
+    [victim.id],
+  )
   const relinked = (await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json()
   t.same(relinked.firstBroken, { id: items[3].id, reason: 'link_mismatch' })
 
-  // Deleting an entry breaks the link too.
+  // Deleting an entry, or its place in the chain, breaks the link too.
+  await asSuperuser(`DELETE FROM audit_chain WHERE seq = $1`, [items[3].id])
+  t.same((await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json().firstBroken, { id: items[4].id, reason: 'link_mismatch' })
+})
+
+t.test('a deleted entry breaks the link of the next position', async (t) => {
+  const db = await emptyDatabase(t)
+  await migrate(db)
+  const app = await buildApp(await testConfig(), { db })
+  t.teardown(() => app.close())
+  for (let i = 0; i < 3; i++) {
+    await app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc: newUscc(), name: `删${i}`, countyCode: '371402' } })
+  }
+  t.equal((await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json().valid, true)
   await db.withSession(async (s) => {
     await s.exec(`SET session_replication_role = replica`)
-    await s.query(`DELETE FROM audit_event WHERE id = $1`, [items[3].id])
+    await s.query(`DELETE FROM audit_event WHERE id = (SELECT event_id FROM audit_chain WHERE seq = 2)`)
     await s.exec(`SET session_replication_role = origin`)
   })
-  t.same((await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json().firstBroken, { id: items[4].id, reason: 'link_mismatch' })
+  t.same((await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json().firstBroken, { id: '3', reason: 'link_mismatch' })
+})
+
+t.test('writes do not wait for each other\'s audit entries; entries are chained in the order their writes commit', { skip: !onServer && 'needs two connections' }, async (t) => {
+  const db = await emptyDatabase(t, 8)
+  await migrate(db)
+  const app = await buildApp(await testConfig(), { db })
+  t.teardown(() => app.close())
+  // A write that has appended its entry and not committed yet.
+  let commit!: () => void
+  const held = new Promise<void>((resolve) => (commit = resolve))
+  let appended!: () => void
+  const inserted = new Promise<void>((resolve) => (appended = resolve))
+  const slow = db.transaction(async (tx) => {
+    await appendAudit(tx, { sub: 'slow-writer' }, [{ operation: 'test.slow', entityType: 'test', entityId: 'slow' }])
+    appended()
+    await held
+  })
+  await inserted
+  // Another write goes through meanwhile (it used to wait for the first to commit).
+  const uscc = newUscc()
+  const quick = await Promise.race([
+    app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc, name: '不等待', countyCode: '371402' } }),
+    new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 5000)),
+  ])
+  t.not(quick, 'waited', 'the second write did not wait for the first')
+  t.equal(await sealAudit(db, true), 1, 'only the committed entry is chained')
+  const report = (await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json()
+  t.same([report.entries, report.pending], [1, 0], 'the open write\'s entry is not in the chain')
+  commit()
+  await slow
+  const items = (await app.inject({ url: '/v1/audit-events', headers: auditor })).json().items
+  t.same(items.map((i: { entityId: string; id: string }) => [i.id, i.entityId]), [['1', uscc], ['2', 'slow']], 'chained in commit order')
+  const after = (await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json()
+  t.same([after.valid, after.entries, after.pending], [true, 2, 0])
+})
+
+t.test('the background sealer chains entries without anyone reading the trail', async (t) => {
+  const db = await emptyDatabase(t)
+  await migrate(db)
+  const app = await buildApp(await testConfig({ AUDIT_SEAL_INTERVAL_MS: '20' }), { db })
+  t.teardown(() => app.close())
+  await app.ready()
+  await app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc: newUscc(), name: '后台链', countyCode: '371402' } })
+  const deadline = Date.now() + 10_000
+  let chained = 0
+  while (Date.now() < deadline) {
+    const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_chain')
+    chained = row!.n
+    if (chained === 1) break
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  t.equal(chained, 1)
+  const [pending] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_pending')
+  t.equal(pending!.n, 0)
 })
 
 t.test('concurrent writers keep the chain intact', async (t) => {
@@ -116,12 +193,53 @@ t.test('concurrent writers keep the chain intact', async (t) => {
   await migrate(db)
   const app = await buildApp(await testConfig(), { db })
   t.teardown(() => app.close())
+  // Two sealers (as of two instances) run while the writes commit: each entry is chained once.
+  let writing = true
+  const sealers = [true, false].map(async (wait) => {
+    while (writing) {
+      await sealAudit(db, wait)
+      await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+  })
   await Promise.all(
     Array.from({ length: 20 }, (_, i) =>
       app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc: newUscc(), name: `并发${i}`, countyCode: '371402' } }),
     ),
   )
+  writing = false
+  await Promise.all(sealers)
   const report = (await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json()
   t.equal(report.entries, 20)
+  t.equal(report.pending, 0)
   t.equal(report.valid, true)
+  const [positions] = await db.query<{ n: number; max: string }>('SELECT count(DISTINCT event_id)::int AS n, max(seq)::text AS max FROM audit_chain')
+  t.same(positions, { n: 20, max: '20' }, 'positions 1 to 20, one per entry')
+})
+
+t.test('a chain written before entries were chained after commit still verifies, and grows', async (t) => {
+  const db = await emptyDatabase(t)
+  const all = readMigrations()
+  const at = all.findIndex((m) => m.name === '20261126001600_audit_chain_after_commit')
+  await migrate(db, all.slice(0, at))
+  // Entries chained by the former insert trigger, including a gap in ids left by a rolled-back write.
+  const insert = `INSERT INTO audit_event (actor_sub, operation, entity_type, entity_id, after, prev_hash, hash)
+                  VALUES ('before-upgrade', 'test.old', 'test', $1, '{"n": 1}', '', '')`
+  await db.query(insert, ['a'])
+  await db.transaction(async (tx) => {
+    await tx.query(insert, ['rolled back'])
+    throw new Error('roll back')
+  }).catch(() => undefined)
+  await db.query(insert, ['b'])
+  await migrate(db, all)
+  const app = await buildApp(await testConfig(), { db })
+  t.teardown(() => app.close())
+  await app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc: newUscc(), name: '升级后', countyCode: '371402' } })
+  const report = (await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json()
+  t.same([report.valid, report.entries], [true, 3])
+  const items = (await app.inject({ url: '/v1/audit-events', headers: auditor })).json().items
+  const ids = await db.query<{ id: string; entity_id: string }>(`SELECT id::text AS id, entity_id FROM audit_event WHERE actor_sub = 'before-upgrade' ORDER BY id`)
+  t.same(items.slice(0, 2).map((i: { id: string; entityId: string }) => [i.id, i.entityId]), ids.map((r) => [r.id, r.entity_id]), 'earlier positions are the entries\' ids')
+  t.ok(Number(ids[1]!.id) - Number(ids[0]!.id) > 1, 'with the gap the rolled-back write left')
+  t.equal(items[2].id, String(Number(items[1].id) + 1), 'new entries continue after the head')
+  t.equal(items[2].prevHash, items[1].hash)
 })
