@@ -1,7 +1,7 @@
 // The only code that touches qualification and qualification_event. Reads are one SQL statement
 // that builds the response document; as-of status comes from status.sql.ts only.
 import type { Database, Queryable } from '../../db/client.ts'
-import type { Actor } from '../audit/audit.repository.ts'
+import { insertAuditSql, type Actor } from '../audit/audit.repository.ts'
 import type { RecordedStatus } from './lifecycle.ts'
 import { statusAt } from './status.sql.ts'
 
@@ -56,9 +56,10 @@ interface DocRow {
 }
 const toDoc = (r: DocRow): QualificationDoc => ({ base: r.doc, asOf: r.as_of, knownAt: r.known_at })
 
-const ONE_SQL = `SELECT ${QUALIFICATION_JSON} AS doc, iso_utc(m.as_of) AS as_of, iso_utc(m.known_at) AS known_at
-FROM ${moment('$2', '$3')} CROSS JOIN ${FROM_QUALIFICATION}
+const oneSql = (asOf: string, knownAt: string) => `SELECT ${QUALIFICATION_JSON} AS doc, iso_utc(m.as_of) AS as_of, iso_utc(m.known_at) AS known_at
+FROM ${moment(asOf, knownAt)} CROSS JOIN ${FROM_QUALIFICATION}
 WHERE q.id = $1::uuid AND s.status IS NOT NULL`
+const ONE_SQL = oneSql('$2', '$3')
 
 /** One qualification as of a moment; null when unknown (or not yet recorded at knownAt). */
 export async function findDoc(db: Queryable, id: string, asOf: Date | null, knownAt: Date | null): Promise<QualificationDoc | null> {
@@ -108,6 +109,32 @@ export async function listDocs(db: Database, f: ListFilter): Promise<(Qualificat
   return rows.map((r) => ({ ...toDoc(r), grantedAt: r.granted_at, id: r.id }))
 }
 
+export interface GrantContext {
+  /** Null when there is no such enterprise. */
+  county_code: string | null
+  /** Null when there is no such type. */
+  type: TypeRow | null
+  /** The qualification already holding the certificate number, if any. */
+  certificate_holder: string | null
+}
+
+/** What a grant is checked against, read in one statement. */
+export async function grantContext(tx: Queryable, uscc: string, type: string, certificateNo: string | null): Promise<GrantContext> {
+  const [row] = await tx.query<{ county_code: string | null; found: boolean; certificate_based: boolean; default_validity_months: number | null; holder: string | null }>(
+    `SELECT (SELECT county_code FROM enterprise WHERE uscc = $1) AS county_code,
+            t.code IS NOT NULL AS found, t.certificate_based, t.default_validity_months,
+            (SELECT id::text FROM qualification WHERE type_code = $2 AND certificate_no = $3 AND status <> 'annulled' LIMIT 1) AS holder
+     FROM (SELECT 1) one LEFT JOIN qualification_type t ON t.code = $2`,
+    [uscc, type, certificateNo],
+    'qualification_grant_context',
+  )
+  return {
+    county_code: row!.county_code,
+    type: row!.found ? { certificate_based: row!.certificate_based, default_validity_months: row!.default_validity_months } : null,
+    certificate_holder: row!.holder,
+  }
+}
+
 export async function enterpriseCounty(db: Queryable, uscc: string): Promise<string | null> {
   const [row] = await db.query<{ county_code: string }>('SELECT county_code FROM enterprise WHERE uscc = $1', [uscc], 'qualification_enterprise_county')
   return row?.county_code ?? null
@@ -140,11 +167,6 @@ export interface TypeRow {
   default_validity_months: number | null
 }
 
-export async function qualificationType(tx: Queryable, code: string): Promise<TypeRow | null> {
-  const [row] = await tx.query<TypeRow>('SELECT certificate_based, default_validity_months FROM qualification_type WHERE code = $1', [code])
-  return row ?? null
-}
-
 export interface LockedQualification {
   id: string
   uscc: string
@@ -159,37 +181,38 @@ export interface LockedQualification {
   last_effective_at: Date
 }
 
-/** Locks the qualification row, so that concurrent changes to it run one after the other. */
-export async function lockQualification(tx: Queryable, id: string): Promise<LockedQualification | null> {
+/**
+ * Locks the qualification row, so that concurrent changes to it run one after the other, then
+ * reads it with its document. Two statements: a statement that waited for the lock still sees
+ * its own snapshot in subqueries, so what the change is checked against is read after the lock.
+ */
+export async function lockQualification(tx: Queryable, id: string): Promise<(LockedQualification & { doc: QualificationDoc }) | null> {
+  const locked = await tx.query('SELECT 1 FROM qualification WHERE id = $1::uuid FOR UPDATE', [id], 'qualification_lock')
+  if (locked.length === 0) return null
   // Instants come back as ISO text: PGlite's own timestamptz parsing reads years below 100 as 19xx/20xx.
-  type Row = Omit<LockedQualification, 'granted_at' | 'valid_from' | 'valid_until' | 'last_effective_at'> &
+  type Row = Omit<LockedQualification, 'granted_at' | 'valid_from' | 'valid_until' | 'last_effective_at'> & DocRow &
     { granted_at: string; valid_from: string; valid_until: string | null; last_effective_at: string | null }
   const [row] = await tx.query<Row>(
     `SELECT q.id::text AS id, q.uscc, q.type_code, e.county_code, q.status::text AS status, iso_utc(q.granted_at) AS granted_at,
             iso_utc(q.valid_from) AS valid_from, iso_utc(q.valid_until) AS valid_until, q.version,
             (SELECT r.id::text FROM qualification r WHERE r.renews_id = q.id) AS renewed_by,
-            (SELECT iso_utc(max(ev.effective_at)) FROM qualification_event ev WHERE ev.qualification_id = q.id) AS last_effective_at
-     FROM qualification q JOIN enterprise e ON e.uscc = q.uscc
-     WHERE q.id = $1::uuid FOR UPDATE OF q`,
+            (SELECT iso_utc(max(ev.effective_at)) FROM qualification_event ev WHERE ev.qualification_id = q.id) AS last_effective_at,
+            ${QUALIFICATION_JSON} AS doc, iso_utc(m.as_of) AS as_of, iso_utc(m.known_at) AS known_at
+     FROM ${moment('NULL', 'NULL')} CROSS JOIN ${FROM_QUALIFICATION}
+     WHERE q.id = $1::uuid`,
     [id],
+    'qualification_locked',
   )
-  if (!row) return null
   const at = (text: string | null) => (text === null ? null : new Date(text))
+  const { doc, as_of, known_at, ...fields } = row!
   return {
-    ...row,
-    granted_at: at(row.granted_at)!,
-    valid_from: at(row.valid_from)!,
-    valid_until: at(row.valid_until),
-    last_effective_at: at(row.last_effective_at)!,
+    ...fields,
+    granted_at: at(row!.granted_at)!,
+    valid_from: at(row!.valid_from)!,
+    valid_until: at(row!.valid_until),
+    last_effective_at: at(row!.last_effective_at)!,
+    doc: toDoc({ doc, as_of, known_at }),
   }
-}
-
-export async function certificateHolder(tx: Queryable, type: string, certificateNo: string): Promise<string | null> {
-  const [row] = await tx.query<{ id: string }>(
-    `SELECT id::text AS id FROM qualification WHERE type_code = $1 AND certificate_no = $2 AND status <> 'annulled' LIMIT 1`,
-    [type, certificateNo],
-  )
-  return row?.id ?? null
 }
 
 export interface NewQualification {
@@ -234,25 +257,49 @@ export interface NewEvent {
   decision: { authority: string | null; level: string | null; documentNo: string | null; decidedAt: Date | null }
 }
 
-/** Appends the next event of a qualification (seq = last + 1) and returns its document. */
-export async function appendEvent(tx: Queryable, e: NewEvent, actor: Actor): Promise<string> {
-  const [row] = await tx.query<{ doc: string }>(
-    `INSERT INTO qualification_event AS ev (qualification_id, seq, from_status, to_status, reason_code, reason, occurred_at,
+const INSERT_EVENT = `INSERT INTO qualification_event AS ev (qualification_id, seq, from_status, to_status, reason_code, reason, occurred_at,
        effective_at, decision_authority, decision_level, decision_document_no, decided_at, actor_sub, actor_county, actor_dept, request_id)
      SELECT $1::uuid, coalesce(max(x.seq), 0) + 1, $2::"QualificationStatus", $3::"QualificationStatus", $4, $5, $6::timestamptz,
             $7::timestamptz, $8, $9::"AuthorityLevel", $10, $11::timestamptz, $12, $13, $14, $15
      FROM qualification_event x WHERE x.qualification_id = $1::uuid
-     RETURNING ${EVENT_JSON}::text AS doc`,
+     RETURNING ${EVENT_JSON}::text AS doc`
+
+/**
+ * Appends the next event of a qualification (seq = last + 1) and returns its document. A change
+ * (`changes`) also counts as a new version of the qualification, in the same statement; the
+ * event's trigger sets the current status once the statement is done.
+ */
+export async function appendEvent(tx: Queryable, e: NewEvent, actor: Actor, changes = false): Promise<string> {
+  const [row] = await tx.query<{ doc: string }>(
+    changes
+      ? `WITH event AS (${INSERT_EVENT})
+         UPDATE qualification SET version = version + 1, updated_at = now() WHERE id = $1::uuid RETURNING (SELECT doc FROM event)`
+      : INSERT_EVENT,
     [e.qualificationId, e.from, e.to, e.reasonCode, e.reason, iso(e.occurredAt), iso(e.effectiveAt), e.decision.authority,
       e.decision.level, e.decision.documentNo, iso(e.decision.decidedAt), actor.sub, actor.county ?? null, actor.dept ?? null,
       actor.requestId ?? null],
+    changes ? 'qualification_change_event' : 'qualification_grant_event',
   )
   return row!.doc
 }
 
-export async function setStatus(tx: Queryable, id: string, status: RecordedStatus): Promise<void> {
-  await tx.query(
-    `UPDATE qualification SET status = $2::"QualificationStatus", version = version + 1, updated_at = now() WHERE id = $1::uuid`,
-    [id, status],
+/**
+ * The qualification's document now, and its audit entry written in the same statement (the
+ * entry's `after` is the document, or `after` when given).
+ */
+export async function findDocAudited(
+  tx: Queryable,
+  id: string,
+  actor: Actor,
+  audit: { operation: string; before?: unknown; after?: unknown },
+): Promise<QualificationDoc> {
+  const [row] = await tx.query<DocRow>(
+    `WITH d AS (${oneSql('NULL', 'NULL')}),
+     audited AS (${insertAuditSql(`SELECT $2, $3, $4, $5, $6, 'qualification', $1, $7::jsonb, coalesce($8::jsonb, d.doc::jsonb) FROM d`)})
+     SELECT * FROM d`,
+    [id, actor.sub, actor.county ?? null, actor.dept ?? null, actor.requestId ?? null, audit.operation,
+      audit.before === undefined ? null : JSON.stringify(audit.before), audit.after === undefined ? null : JSON.stringify(audit.after)],
+    `qualification_document_audited`,
   )
+  return toDoc(row!)
 }

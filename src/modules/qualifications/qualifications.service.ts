@@ -8,7 +8,7 @@ import { assertIfMatch, decodeCursor, encodeCursor, etagOf } from '../../lib/htt
 import { AppError, problems, type FieldError } from '../../lib/problems.ts'
 import { checkUscc } from '../../lib/uscc.ts'
 import { hasScope, type Principal } from '../../plugins/auth.ts'
-import { appendAudit, type Actor } from '../audit/audit.repository.ts'
+import type { Actor } from '../audit/audit.repository.ts'
 import { allowedTransitionsAt, effectiveStatus } from './lifecycle.ts'
 import * as repo from './qualifications.repository.ts'
 import type { GrantQualificationInput, ListQualificationsFilter, StatusChangeInput } from './qualifications.schemas.ts'
@@ -132,10 +132,10 @@ export function createQualificationService(db: Database) {
       if (explicitUntil && explicitUntil <= validFrom) throw problems.field('body', '/validUntil', 'must be after validFrom')
 
       return db.transaction(async (tx) => {
-        const countyCode = await repo.enterpriseCounty(tx, uscc)
-        if (!countyCode) throw problems.notFound('enterprise', uscc)
-        assertCountyAccess(actor, countyCode, 'grant qualifications to')
-        const type = await repo.qualificationType(tx, input.type)
+        const context = await repo.grantContext(tx, uscc, input.type, input.certificateNo ?? null)
+        if (!context.county_code) throw problems.notFound('enterprise', uscc)
+        assertCountyAccess(actor, context.county_code, 'grant qualifications to')
+        const type = context.type
         if (!type) throw problems.field('body', '/type', `unknown qualification type "${input.type}" (see GET /v1/qualification-types)`)
         if (type.certificate_based && !input.certificateNo) {
           throw problems.field('body', '/certificateNo', `is required: ${input.type} is certificate-based`)
@@ -156,8 +156,7 @@ export function createQualificationService(db: Database) {
             throw new AppError('conflict', `qualification ${renewed.id} is ${renewed.status}; only an active, suspended or expired qualification can be renewed`, { currentStatus: renewed.status })
           }
         }
-        const takenBy = input.certificateNo ? await repo.certificateHolder(tx, input.type, input.certificateNo) : null
-        if (takenBy) throw certificateTaken(input.type, input.certificateNo!, takenBy)
+        if (context.certificate_holder) throw certificateTaken(input.type, input.certificateNo!, context.certificate_holder)
 
         const id = randomUUID()
         const inserted = await repo.insertQualification(tx, {
@@ -191,8 +190,8 @@ export function createQualificationService(db: Database) {
           effectiveAt: grantedAt,
           decision: { authority: input.issuer, level: input.issuerLevel, documentNo: null, decidedAt: grantedAt },
         }, actor)
-        const doc = (await repo.findDoc(tx, id, null, null))!
-        await appendAudit(tx, actor, [{ operation: 'qualification.grant', entityType: 'qualification', entityId: id, after: JSON.parse(doc.base) }])
+        // The document, with the audit entry (the whole document as `after`) written by the same statement.
+        const doc = await repo.findDocAudited(tx, id, actor, { operation: 'qualification.grant' })
         return { ...result(doc), id }
       })
     },
@@ -215,8 +214,7 @@ export function createQualificationService(db: Database) {
         const current = await repo.lockQualification(tx, id)
         if (!current) throw problems.notFound('qualification', id)
         assertCountyAccess(actor, current.county_code)
-        const before = (await repo.findDoc(tx, id, null, null))!
-        assertIfMatch(ifMatch, etagOf(before.base))
+        assertIfMatch(ifMatch, etagOf(current.doc.base))
         if (effectiveAt < current.granted_at) {
           throw problems.field('body', '/effectiveAt', `is before the qualification was granted (${current.granted_at.toISOString()})`)
         }
@@ -245,16 +243,12 @@ export function createQualificationService(db: Database) {
           occurredAt: occurredAt ?? null,
           effectiveAt,
           decision: { authority: input.decision.authority, level: input.decision.level, documentNo: input.decision.documentNo ?? null, decidedAt: decidedAt ?? null },
-        }, actor)
-        await repo.setStatus(tx, id, input.to)
-        const after = (await repo.findDoc(tx, id, null, null))!
-        await appendAudit(tx, actor, [{
+        }, actor, true)
+        const after = await repo.findDocAudited(tx, id, actor, {
           operation: 'qualification.change_status',
-          entityType: 'qualification',
-          entityId: id,
           before: { status: current.status, version: current.version },
           after: { status: input.to, version: current.version + 1, change: JSON.parse(change) },
-        }])
+        })
         return { id, doc: `{"change":${change},"qualification":${repo.render(after)}}`, etag: etagOf(after.base) }
       })
     },
