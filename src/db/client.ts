@@ -1,10 +1,8 @@
 // The one place that decides which database the registry talks to: a PostgreSQL server
 // (DATABASE_URL) or the embedded PGlite database. Nothing else knows which one it got.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { PGlite } from '@electric-sql/pglite'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
-import { PrismaPGlite } from 'pglite-prisma-adapter'
 import { PrismaClient } from '../generated/prisma/client.ts'
 
 export type { PrismaClient }
@@ -134,6 +132,8 @@ async function createEmbeddedDatabase(dataDir: string): Promise<Database> {
   if (!inMemory) mkdirSync(dataDir, { recursive: true })
   // A new database starts from the install-time template rather than running initdb in WASM.
   const loadDataDir = inMemory || !existsSync(pgdata) ? embeddedTemplate() : undefined
+  // Loaded only here: the embedded engine adds about 40 MB to a process that never uses it.
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')])
   const lite = new PGlite(inMemory ? 'memory://' : pgdata, loadDataDir ? { loadDataDir } : {})
   await lite.waitReady
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) })
