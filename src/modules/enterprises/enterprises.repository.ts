@@ -33,6 +33,15 @@ export function queryGrams(q: string): string[] {
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
+// Names of the list statements by text (a few hundred filter combinations at most), so that a
+// request does not hash its statement again.
+const statementNames = new Map<string, string>()
+function statementName(text: string): string {
+  let name = statementNames.get(text)
+  if (!name) statementNames.set(text, (name = `enterprise_list_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`))
+  return name
+}
+
 /**
  * A page of enterprises as one row: the items' JSON texts joined with commas (the stored list item
  * or, with view=full, the whole document), whether there is a next page, and the page's last USCC.
@@ -58,7 +67,11 @@ export async function listPage(
   if (county && !f.brandStatus) where.push(`e.county_code = ${county}`)
   if (f.cultivationStage) where.push(`e.cultivation_stage = ${p(f.cultivationStage)}::"CultivationStage"`)
   if (f.businessStatus) where.push(`e.business_status = ${p(f.businessStatus)}::"BusinessStatus"`)
-  if (f.updatedSince) where.push(`e.updated_at >= ${p(new Date(f.updatedSince))}`)
+  // Written into the statement, which is then planned for it on every execution: how few rows
+  // changed since then decides the plan (the updated_at index for a recent time, a walk in USCC
+  // order for an old one). Safe: an ISO 8601 text from toISOString, nothing of the caller's.
+  const since = f.updatedSince ? `'${new Date(f.updatedSince).toISOString()}'::timestamptz` : undefined
+  if (since) where.push(`e.updated_at >= ${since}`)
   if (f.list) {
     const [list, year] = f.list.split(':')
     where.push(`EXISTS (SELECT 1 FROM cultivation_listing l WHERE l.uscc = e.uscc AND l.list = ${p(list)}${year ? ` AND l.year = ${p(Number(year))}` : ''})`)
@@ -97,7 +110,7 @@ export async function listPage(
   const [row] = await db.query<{ at: string; more: boolean; last: string | null; items: string | null; usccs: string[] | null }>(
     text,
     params,
-    `enterprise_list_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`,
+    since ? undefined : statementName(text),
   )
   return { at: new Date(row!.at), items: row!.items, usccs: row!.usccs ?? [], more: row!.more, last: row!.last }
 }
