@@ -10,6 +10,7 @@
 // qualification starting or expiring, a change taking effect). Whatever is not fresh is computed
 // live, so correctness never waits for a refresh: refreshing only makes reads cheaper.
 import type { Database, Queryable } from '../../db/client.ts'
+import { insertAuditSql, type Actor } from '../audit/audit.repository.ts'
 import { publicDocument } from '../public/public.sql.ts'
 import { brandStatusAt, brandStatusFrom, statusAt } from '../qualifications/status.sql.ts'
 
@@ -105,7 +106,7 @@ const STORED_MANY = `SELECT uscc, doc, etag, summary FROM enterprise_document d 
 // Builds and returns the documents, and stores each one whose row no change has marked since the
 // statement's snapshot: a concurrent change either committed before it (and is in the document)
 // or bumps `mark`, and then the UPDATE's recheck of the newer row version leaves it stale.
-const REFRESH = `
+const refreshSql = (audited: boolean) => `
 WITH built AS (
   SELECT d.mark, b.* FROM enterprise_document d
   JOIN (${documentSql('e.uscc = ANY($1::bpchar[])', '$2::timestamptz', true)}) b ON b.uscc = d.uscc
@@ -114,8 +115,15 @@ WITH built AS (
   SET doc = b.doc, etag = b.etag, summary = b.summary, public_doc = b.public_doc, county_code = b.county_code, brand_status = b.brand_status,
       fresh_until = b.fresh_until, refreshed_at = $2
   FROM built b WHERE d.uscc = b.uscc AND d.mark = b.mark
-)
+)${
+  audited
+    ? `, audited AS (${insertAuditSql(`SELECT $3, $4, $5, $6, 'enterprise.create', 'enterprise', b.uscc::text, NULL, b.doc::jsonb
+        FROM built b WHERE b.uscc = ANY($7::bpchar[]) ORDER BY b.uscc`)})`
+    : ''
+}
 SELECT uscc, doc, etag, summary FROM built ORDER BY uscc`
+const REFRESH = refreshSql(false)
+const REFRESH_AUDITED = refreshSql(true)
 
 /**
  * SQL: joins the stored document (alias `sdoc`, columns doc, etag and summary) of the enterprise `uscc`
@@ -218,11 +226,26 @@ export async function currentDocuments(db: Queryable, usccs: string[], asOf: Dat
 
 /**
  * Builds the documents at `asOf` in the caller's transaction and stores those no concurrent change
- * has overtaken; returns them all (what this transaction sees). Write paths call it last.
+ * has overtaken; returns them all (what this transaction sees). Write paths call it last; with
+ * `created`, the same statement writes the audit entry of each enterprise created (`after` is its
+ * whole document).
  */
-export async function refreshDocuments(tx: Queryable, usccs: string[], asOf: Date): Promise<Map<string, EnterpriseDocument>> {
+export async function refreshDocuments(
+  tx: Queryable,
+  usccs: string[],
+  asOf: Date,
+  created?: { actor: Actor; usccs: string[] },
+): Promise<Map<string, EnterpriseDocument>> {
   if (usccs.length === 0) return new Map()
-  return byUscc(await tx.query<DocumentRow>(REFRESH, [usccs, asOf], 'enterprise_documents_refresh'))
+  if (!created?.usccs.length) return byUscc(await tx.query<DocumentRow>(REFRESH, [usccs, asOf], 'enterprise_documents_refresh'))
+  const { actor } = created
+  return byUscc(
+    await tx.query<DocumentRow>(
+      REFRESH_AUDITED,
+      [usccs, asOf, actor.sub, actor.county ?? null, actor.dept ?? null, actor.requestId ?? null, created.usccs],
+      'enterprise_documents_refresh_audited',
+    ),
+  )
 }
 
 /**

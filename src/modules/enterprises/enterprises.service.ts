@@ -62,8 +62,7 @@ function mergePatch(base: repo.EnterpriseRow, patch: PatchEnterpriseInput): repo
 }
 
 /** Top-level fields that differ between two documents, for the audit log. */
-function changes(before: Record<string, unknown> | null, after: Record<string, unknown>) {
-  if (!before) return { before: null, after }
+function changes(before: Record<string, unknown>, after: Record<string, unknown>) {
   const b: Record<string, unknown> = {}
   const a: Record<string, unknown> = {}
   for (const key of Object.keys(after)) {
@@ -121,15 +120,16 @@ export function createEnterpriseService(db: Database) {
     const listsChanged = await repo.replaceCultivationLists(tx, rows, before)
     await repo.touchEnterprises(tx, [...listsChanged].filter((u) => !written.has(u)))
     const outcomes = new Map<string, Outcome>(rows.map((r) => [r.uscc, written.get(r.uscc) ?? (listsChanged.has(r.uscc) ? 'updated' : 'unchanged')]))
-    const changed = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) !== 'unchanged')
-    const afterDocs = await docs.refreshDocuments(tx, rows.map((r) => r.uscc), now)
+    const created = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) === 'created')
+    const updated = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) === 'updated')
+    // A creation's audit entry is its whole document, written by the statement that builds it.
+    const afterDocs = await docs.refreshDocuments(tx, rows.map((r) => r.uscc), now, { actor, usccs: created })
     await appendAudit(
       tx,
       actor,
-      changed.map((uscc) => {
+      updated.map((uscc) => {
         const prior = beforeDocs.get(uscc)
-        const diff = changes(prior ? JSON.parse(prior.doc) : null, JSON.parse(afterDocs.get(uscc)!.doc))
-        return { operation: outcomes.get(uscc) === 'created' ? 'enterprise.create' : 'enterprise.update', entityType: 'enterprise', entityId: uscc, ...diff }
+        return { operation: 'enterprise.update', entityType: 'enterprise', entityId: uscc, ...changes(prior ? JSON.parse(prior.doc) : {}, JSON.parse(afterDocs.get(uscc)!.doc)) }
       }),
     )
     return { outcomes, docs: afterDocs }
