@@ -8,6 +8,15 @@ import { emptyDatabase } from '../../helpers/databases.ts'
 const auditor = await bearer(['audit:read'])
 const writer = await bearer(['registry:read', 'registry:write', 'admin'], { sub: 'audit-test-writer', county: '371402', dept: 'MARKET_REGULATION' })
 
+/** The app on a database of its own (a chain starting from position 1; some tests break it on purpose). */
+async function ownApp(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = {}, poolMax = 4) {
+  const db = await emptyDatabase(t, poolMax)
+  await migrate(db)
+  const app = await buildApp(await testConfig(env), { db })
+  t.teardown(() => app.close())
+  return { db, app }
+}
+
 t.test('every write is audited with who, what and the changed values', async (t) => {
   const app = await build(t)
   const uscc = newUscc()
@@ -76,10 +85,7 @@ t.test('history tables are append-only in the database itself', async (t) => {
 
 t.test('verification recomputes the chain and finds a row altered behind the application\'s back', async (t) => {
   // A database of its own: this test breaks the chain on purpose.
-  const db = await emptyDatabase(t)
-  await migrate(db)
-  const app = await buildApp(await testConfig(), { db })
-  t.teardown(() => app.close())
+  const { db, app } = await ownApp(t)
   for (let i = 0; i < 5; i++) {
     await app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc: newUscc(), name: `链${i}`, countyCode: '371402' } })
   }
@@ -118,10 +124,7 @@ t.test('verification recomputes the chain and finds a row altered behind the app
 })
 
 t.test('a deleted entry breaks the link of the next position', async (t) => {
-  const db = await emptyDatabase(t)
-  await migrate(db)
-  const app = await buildApp(await testConfig(), { db })
-  t.teardown(() => app.close())
+  const { db, app } = await ownApp(t)
   for (let i = 0; i < 3; i++) {
     await app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc: newUscc(), name: `删${i}`, countyCode: '371402' } })
   }
@@ -135,10 +138,7 @@ t.test('a deleted entry breaks the link of the next position', async (t) => {
 })
 
 t.test('writes do not wait for each other\'s audit entries; entries are chained in the order their writes commit', { skip: !onServer && 'needs two connections' }, async (t) => {
-  const db = await emptyDatabase(t, 8)
-  await migrate(db)
-  const app = await buildApp(await testConfig(), { db })
-  t.teardown(() => app.close())
+  const { db, app } = await ownApp(t, {}, 8)
   // A write that has appended its entry and not committed yet.
   let commit!: () => void
   const held = new Promise<void>((resolve) => (commit = resolve))
@@ -169,10 +169,7 @@ t.test('writes do not wait for each other\'s audit entries; entries are chained 
 })
 
 t.test('the background sealer chains entries without anyone reading the trail', async (t) => {
-  const db = await emptyDatabase(t)
-  await migrate(db)
-  const app = await buildApp(await testConfig({ AUDIT_SEAL_INTERVAL_MS: '20' }), { db })
-  t.teardown(() => app.close())
+  const { db, app } = await ownApp(t, { AUDIT_SEAL_INTERVAL_MS: '20' })
   await app.ready()
   await app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc: newUscc(), name: '后台链', countyCode: '371402' } })
   const deadline = Date.now() + 10_000
@@ -189,10 +186,7 @@ t.test('the background sealer chains entries without anyone reading the trail', 
 })
 
 t.test('concurrent writers keep the chain intact', async (t) => {
-  const db = await emptyDatabase(t, 8)
-  await migrate(db)
-  const app = await buildApp(await testConfig(), { db })
-  t.teardown(() => app.close())
+  const { db, app } = await ownApp(t, {}, 8)
   // Two sealers (as of two instances) run while the writes commit: each entry is chained once.
   let writing = true
   const sealers = [true, false].map(async (wait) => {
