@@ -140,7 +140,10 @@ const STALE_BY_INDEX = 1000
 
 /**
  * SQL: the USCCs (column `uscc`, in order, at most `limit`) of the enterprises whose brand status
- * at `at` is `status`, among the rows of `from` (which provides alias `e`) that meet `where`.
+ * at `at` is `status`, among the rows of `from` (which provides alias `e`) that meet `where`; and
+ * in column `item`, the stored document column named by `item` for the fresh ones (null for the
+ * stale ones and without `item`: compute those), read from the row the page found rather than by
+ * a second probe.
  *
  * The stale documents are collected first, in the statement's own snapshot: by the fresh_until
  * index while there are at most STALE_BY_INDEX of them (the normal case: the refresher keeps
@@ -166,11 +169,14 @@ export function brandStatusPageSql(o: {
   county?: string | undefined
   after?: string | undefined
   limit: string
+  item?: 'summary' | 'doc' | undefined
 }): string {
-  const select = (key: string, from: string, conditions: string[]) => {
+  const select = (key: string, from: string, conditions: string[], item = 'NULL::text') => {
     const all = o.after ? [...conditions, `${key} > ${o.after}`] : conditions
-    return `SELECT ${key} AS uscc FROM ${from} ${all.length ? `WHERE ${all.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${o.limit}`
+    return `SELECT ${key} AS uscc, ${item} AS item FROM ${from} ${all.length ? `WHERE ${all.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${o.limit}`
   }
+  // Rows not in `stale` have fresh_until > at: fresh, so their stored columns are the answer.
+  const storedItem = o.item ? `d.${o.item}` : undefined
   const stored = [`d.brand_status = ${o.status}`, ...(o.county ? [`d.county_code = ${o.county}`] : []), 'NOT (d.uscc = ANY (SELECT uscc FROM stale))']
   const where = o.county ? [`e.county_code = ${o.county}`, ...o.where] : o.where
   // Walking the stored status in USCC order, each row checked against the other filters on its
@@ -183,8 +189,9 @@ export function brandStatusPageSql(o: {
             ? `enterprise_document d CROSS JOIN LATERAL (SELECT 1 FROM ${o.from} WHERE ${['e.uscc = d.uscc', ...o.where].join(' AND ')} OFFSET 0) f`
             : 'enterprise_document d',
           stored,
+          storedItem,
         )
-      : select(o.key, `${o.from} JOIN enterprise_document d ON d.uscc = e.uscc`, [...o.where, ...stored])
+      : select(o.key, `${o.from} JOIN enterprise_document d ON d.uscc = e.uscc`, [...o.where, ...stored], storedItem)
   const candidates = `(SELECT c.uscc, c.cultivation_stage FROM stale d CROSS JOIN LATERAL (
     SELECT e.uscc, e.cultivation_stage FROM ${o.from} WHERE ${['e.uscc = d.uscc', ...where].join(' AND ')} OFFSET 0) c OFFSET 0) e`
   return `WITH few AS MATERIALIZED (
@@ -193,7 +200,7 @@ export function brandStatusPageSql(o: {
       SELECT uscc FROM few WHERE (SELECT count(*) FROM few) <= ${STALE_BY_INDEX}
       UNION ALL
       SELECT sd.uscc FROM enterprise_document sd WHERE (SELECT count(*) FROM few) > ${STALE_BY_INDEX} AND sd.fresh_until <= ${o.at})
-    SELECT uscc FROM ((${freshPage})
+    SELECT uscc, item FROM ((${freshPage})
     UNION ALL (${select('e.uscc', candidates, [`${brandStatusAt('e', o.at, o.at)} = ${o.status}`])})) page ORDER BY uscc LIMIT ${o.limit}`
 }
 

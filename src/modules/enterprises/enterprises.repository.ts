@@ -100,9 +100,13 @@ export async function listPage(
   const after = afterUscc ? p(afterUscc) : undefined
   const key = short ? 'g.uscc' : 'e.uscc'
   const conditions = after ? [...where, `${key} > ${after}`] : where
-  const sql = f.brandStatus
-    ? brandStatusPageSql({ status: p(f.brandStatus), at: now, from, key, where, county, after, limit })
-    : `SELECT ${key} AS uscc FROM ${from} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}`
+  const column = f.view === 'full' ? 'doc' : 'summary'
+  // A brand-status page returns the items of its fresh rows itself; other pages probe each row's.
+  const page = f.brandStatus
+    ? `SELECT page.uscc, page.item FROM (${brandStatusPageSql({ status: p(f.brandStatus), at: now, from, key, where, county, after, limit, item: column })}) page`
+    : `SELECT page.uscc, sdoc.${column} AS item
+       FROM (SELECT ${key} AS uscc FROM ${from} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}) page
+       ${freshDocumentJoin('page.uscc', now)}`
   // The time as text: parsed once here rather than as a date.
   const text = `SELECT iso_utc(${now}) AS at, count(*) > ${size}::int AS more,
        max(p.uscc) FILTER (WHERE p.n <= ${size}::int) AS last,
@@ -110,8 +114,7 @@ export async function listPage(
          THEN coalesce(string_agg(p.item, ',' ORDER BY p.uscc) FILTER (WHERE p.n <= ${size}::int), '') END AS items,
        CASE WHEN bool_and(p.item IS NOT NULL) FILTER (WHERE p.n <= ${size}::int) IS FALSE
          THEN array_agg(p.uscc::text ORDER BY p.uscc) FILTER (WHERE p.n <= ${size}::int) END AS usccs
-     FROM (SELECT page.uscc, sdoc.${f.view === 'full' ? 'doc' : 'summary'} AS item, row_number() OVER (ORDER BY page.uscc) AS n
-           FROM (${sql}) page ${freshDocumentJoin('page.uscc', now)}) p`
+     FROM (SELECT x.uscc, x.item, row_number() OVER (ORDER BY x.uscc) AS n FROM (${page}) x) p`
   const [row] = await db.query<{ at: string; more: boolean; last: string | null; items: string | null; usccs: string[] | null }>(
     text,
     params,
