@@ -26,6 +26,10 @@ export interface AuditEntry {
 export const insertAuditSql = (select: string) =>
   `INSERT INTO audit_event (actor_sub, actor_county, actor_dept, request_id, operation, entity_type, entity_id, before, after) ${select}`
 
+/** The actor's columns of an audit entry, in insertAuditSql's order, as statement parameters. */
+export const actorParams = (actor: Actor): [string, string | null, string | null, string | null] =>
+  [actor.sub, actor.county ?? null, actor.dept ?? null, actor.requestId ?? null]
+
 export async function appendAudit(tx: Queryable, actor: Actor, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return
   // One statement for the whole set, in order; a trigger queues the entries for chaining.
@@ -34,10 +38,7 @@ export async function appendAudit(tx: Queryable, actor: Actor, entries: AuditEnt
      FROM jsonb_to_recordset($5::jsonb) AS e(ord int, operation text, entity_type text, entity_id text, before jsonb, after jsonb)
      ORDER BY e.ord`),
     [
-      actor.sub,
-      actor.county ?? null,
-      actor.dept ?? null,
-      actor.requestId ?? null,
+      ...actorParams(actor),
       JSON.stringify(
         entries.map((e, ord) => ({
           ord,

@@ -10,7 +10,7 @@
 // qualification starting or expiring, a change taking effect). Whatever is not fresh is computed
 // live, so correctness never waits for a refresh: refreshing only makes reads cheaper.
 import type { Database, Queryable } from '../../db/client.ts'
-import { insertAuditSql, type Actor } from '../audit/audit.repository.ts'
+import { actorParams, insertAuditSql, type Actor } from '../audit/audit.repository.ts'
 import { publicDocument } from '../public/public.sql.ts'
 import { brandStatusAt, brandStatusFrom, statusAt } from '../qualifications/status.sql.ts'
 
@@ -245,11 +245,10 @@ export async function refreshDocuments(
 ): Promise<Map<string, EnterpriseDocument>> {
   if (usccs.length === 0) return new Map()
   if (!created?.usccs.length) return byUscc(await tx.query<DocumentRow>(REFRESH, [usccs, asOf], 'enterprise_documents_refresh'))
-  const { actor } = created
   return byUscc(
     await tx.query<DocumentRow>(
       REFRESH_AUDITED,
-      [usccs, asOf, actor.sub, actor.county ?? null, actor.dept ?? null, actor.requestId ?? null, created.usccs],
+      [usccs, asOf, ...actorParams(created.actor), created.usccs],
       'enterprise_documents_refresh_audited',
     ),
   )

@@ -107,13 +107,13 @@ export async function listPage(
     : `SELECT page.uscc, sdoc.${column} AS item
        FROM (SELECT ${key} AS uscc FROM ${from} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}) page
        ${freshDocumentJoin('page.uscc', now)}`
-  // The time as text: parsed once here rather than as a date.
-  const text = `SELECT iso_utc(${now}) AS at, count(*) > ${size}::int AS more,
-       max(p.uscc) FILTER (WHERE p.n <= ${size}::int) AS last,
-       CASE WHEN bool_and(p.item IS NOT NULL) FILTER (WHERE p.n <= ${size}::int) IS NOT FALSE
-         THEN coalesce(string_agg(p.item, ',' ORDER BY p.uscc) FILTER (WHERE p.n <= ${size}::int), '') END AS items,
-       CASE WHEN bool_and(p.item IS NOT NULL) FILTER (WHERE p.n <= ${size}::int) IS FALSE
-         THEN array_agg(p.uscc::text ORDER BY p.uscc) FILTER (WHERE p.n <= ${size}::int) END AS usccs
+  // The page is its first `size` rows (one more tells that another page follows). The time as
+  // text: parsed once here rather than as a date.
+  const onPage = `FILTER (WHERE p.n <= ${size}::int)`
+  const complete = `bool_and(p.item IS NOT NULL) ${onPage} IS NOT FALSE`
+  const text = `SELECT iso_utc(${now}) AS at, count(*) > ${size}::int AS more, max(p.uscc) ${onPage} AS last,
+       CASE WHEN ${complete} THEN coalesce(string_agg(p.item, ',' ORDER BY p.uscc) ${onPage}, '') END AS items,
+       CASE WHEN NOT ${complete} THEN array_agg(p.uscc::text ORDER BY p.uscc) ${onPage} END AS usccs
      FROM (SELECT x.uscc, x.item, row_number() OVER (ORDER BY x.uscc) AS n FROM (${page}) x) p`
   const [row] = await db.query<{ at: string; more: boolean; last: string | null; items: string | null; usccs: string[] | null }>(
     text,

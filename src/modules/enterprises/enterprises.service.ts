@@ -127,10 +127,13 @@ export function createEnterpriseService(db: Database) {
     await appendAudit(
       tx,
       actor,
-      updated.map((uscc) => {
-        const prior = beforeDocs.get(uscc)
-        return { operation: 'enterprise.update', entityType: 'enterprise', entityId: uscc, ...changes(prior ? JSON.parse(prior.doc) : {}, JSON.parse(afterDocs.get(uscc)!.doc)) }
-      }),
+      // An updated enterprise existed, so the caller read its document before.
+      updated.map((uscc) => ({
+        operation: 'enterprise.update',
+        entityType: 'enterprise',
+        entityId: uscc,
+        ...changes(JSON.parse(beforeDocs.get(uscc)!.doc), JSON.parse(afterDocs.get(uscc)!.doc)),
+      })),
     )
     return { outcomes, docs: afterDocs }
   }

@@ -1,7 +1,7 @@
 // The only code that touches qualification and qualification_event. Reads are one SQL statement
 // that builds the response document; as-of status comes from status.sql.ts only.
 import type { Database, Queryable } from '../../db/client.ts'
-import { insertAuditSql, type Actor } from '../audit/audit.repository.ts'
+import { actorParams, insertAuditSql, type Actor } from '../audit/audit.repository.ts'
 import type { RecordedStatus } from './lifecycle.ts'
 import { statusAt } from './status.sql.ts'
 
@@ -55,8 +55,10 @@ interface DocRow {
   known_at: string
 }
 const toDoc = (r: DocRow): QualificationDoc => ({ base: r.doc, asOf: r.as_of, knownAt: r.known_at })
+/** The columns of a DocRow, over FROM_QUALIFICATION and a moment. */
+const DOC_COLUMNS = `${QUALIFICATION_JSON} AS doc, iso_utc(m.as_of) AS as_of, iso_utc(m.known_at) AS known_at`
 
-const oneSql = (asOf: string, knownAt: string) => `SELECT ${QUALIFICATION_JSON} AS doc, iso_utc(m.as_of) AS as_of, iso_utc(m.known_at) AS known_at
+const oneSql = (asOf: string, knownAt: string) => `SELECT ${DOC_COLUMNS}
 FROM ${moment(asOf, knownAt)} CROSS JOIN ${FROM_QUALIFICATION}
 WHERE q.id = $1::uuid AND s.status IS NOT NULL`
 const ONE_SQL = oneSql('$2', '$3')
@@ -99,8 +101,7 @@ export async function listDocs(db: Database, f: ListFilter): Promise<(Qualificat
   if (f.after) where.push(`(q.granted_at, q.id) > (${p(f.after.grantedAt)}::timestamptz, ${p(f.after.id)}::uuid)`)
   const limit = p(f.limit + 1)
   const rows = await db.query<DocRow & { granted_at: string; id: string }>(
-    `SELECT ${QUALIFICATION_JSON} AS doc, iso_utc(m.as_of) AS as_of, iso_utc(m.known_at) AS known_at,
-            iso_utc(q.granted_at) AS granted_at, q.id::text AS id
+    `SELECT ${DOC_COLUMNS}, iso_utc(q.granted_at) AS granted_at, q.id::text AS id
      FROM ${moment('$1', '$2')} CROSS JOIN ${FROM_QUALIFICATION}
      WHERE ${where.join(' AND ')}
      ORDER BY q.granted_at, q.id LIMIT ${limit}`,
@@ -197,7 +198,7 @@ export async function lockQualification(tx: Queryable, id: string): Promise<(Loc
             iso_utc(q.valid_from) AS valid_from, iso_utc(q.valid_until) AS valid_until, q.version,
             (SELECT r.id::text FROM qualification r WHERE r.renews_id = q.id) AS renewed_by,
             (SELECT iso_utc(max(ev.effective_at)) FROM qualification_event ev WHERE ev.qualification_id = q.id) AS last_effective_at,
-            ${QUALIFICATION_JSON} AS doc, iso_utc(m.as_of) AS as_of, iso_utc(m.known_at) AS known_at
+            ${DOC_COLUMNS}
      FROM ${moment('NULL', 'NULL')} CROSS JOIN ${FROM_QUALIFICATION}
      WHERE q.id = $1::uuid`,
     [id],
@@ -297,7 +298,7 @@ export async function findDocAudited(
     `WITH d AS (${oneSql('NULL', 'NULL')}),
      audited AS (${insertAuditSql(`SELECT $2, $3, $4, $5, $6, 'qualification', $1, $7::jsonb, coalesce($8::jsonb, d.doc::jsonb) FROM d`)})
      SELECT * FROM d`,
-    [id, actor.sub, actor.county ?? null, actor.dept ?? null, actor.requestId ?? null, audit.operation,
+    [id, ...actorParams(actor), audit.operation,
       audit.before === undefined ? null : JSON.stringify(audit.before), audit.after === undefined ? null : JSON.stringify(audit.after)],
     `qualification_document_audited`,
   )
