@@ -1,6 +1,6 @@
 // Enterprise rules: USCC check, county existence and boundaries, create/patch/batch upsert,
 // all writes audited in the same transaction. Reads return the SQL-built document as text.
-import type { Database, Queryable } from '../../db/client.ts'
+import type { Database, Transaction } from '../../db/client.ts'
 import { assertCountyAccess } from '../../lib/actor.ts'
 import { assertIfMatch, decodeCursor, encodeCursor } from '../../lib/http.ts'
 import { AppError, problemBody, problems, type FieldError } from '../../lib/problems.ts'
@@ -100,11 +100,11 @@ export function createEnterpriseService(db: Database) {
   }
 
   /**
-   * Writes rows in the caller's transaction and audits every change against the documents the
-   * caller read before (beforeDocs); returns each row's outcome.
+   * Writes rows in the caller's transaction, audits every change against the documents the
+   * caller read before (beforeDocs) and commits; returns each row's outcome.
    */
   async function writeRows(
-    tx: Queryable,
+    tx: Transaction,
     actor: Actor,
     rows: repo.EnterpriseRow[],
     before: Map<string, repo.EnterpriseRow>,
@@ -123,17 +123,22 @@ export function createEnterpriseService(db: Database) {
     const created = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) === 'created')
     const updated = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) === 'updated')
     // A creation's audit entry is its whole document, written by the statement that builds it.
-    const afterDocs = await docs.refreshDocuments(tx, rows.map((r) => r.uscc), now, { actor, usccs: created })
-    await appendAudit(
-      tx,
-      actor,
-      // An updated enterprise existed, so the caller read its document before.
-      updated.map((uscc) => ({
-        operation: 'enterprise.update',
-        entityType: 'enterprise',
-        entityId: uscc,
-        ...changes(JSON.parse(beforeDocs.get(uscc)!.doc), JSON.parse(afterDocs.get(uscc)!.doc)),
-      })),
+    const refreshed = docs.refreshDocuments(tx, rows.map((r) => r.uscc), now, { actor, usccs: created })
+    // With no update to audit, the refresh is the last statement and travels with the COMMIT.
+    if (updated.length === 0) return { outcomes, docs: await tx.commit(refreshed) }
+    const afterDocs = await refreshed
+    await tx.commit(
+      appendAudit(
+        tx,
+        actor,
+        // An updated enterprise existed, so the caller read its document before.
+        updated.map((uscc) => ({
+          operation: 'enterprise.update',
+          entityType: 'enterprise',
+          entityId: uscc,
+          ...changes(JSON.parse(beforeDocs.get(uscc)!.doc), JSON.parse(afterDocs.get(uscc)!.doc)),
+        })),
+      ),
     )
     return { outcomes, docs: afterDocs }
   }
@@ -223,7 +228,7 @@ export function createEnterpriseService(db: Database) {
         })
       }
 
-      const write = async (tx: Queryable, group: typeof accepted) => {
+      const write = async (tx: Transaction, group: typeof accepted) => {
         const before = await repo.rowsOf(tx, group.map((a) => a.uscc))
         for (const a of group) {
           const existing = before.get(a.uscc)

@@ -184,26 +184,29 @@ export interface LockedQualification {
 
 /**
  * Locks the qualification row, so that concurrent changes to it run one after the other, then
- * reads it with its document. Two statements: a statement that waited for the lock still sees
- * its own snapshot in subqueries, so what the change is checked against is read after the lock.
+ * reads it with its document. Two statements, sent together: a statement that waited for the
+ * lock still sees its own snapshot in subqueries, so what the change is checked against is read
+ * by the next statement, which the server runs once the lock is held.
  */
 export async function lockQualification(tx: Queryable, id: string): Promise<(LockedQualification & { doc: QualificationDoc }) | null> {
-  const locked = await tx.query('SELECT 1 FROM qualification WHERE id = $1::uuid FOR UPDATE', [id], 'qualification_lock')
-  if (locked.length === 0) return null
   // Instants come back as ISO text: PGlite's own timestamptz parsing reads years below 100 as 19xx/20xx.
   type Row = Omit<LockedQualification, 'granted_at' | 'valid_from' | 'valid_until' | 'last_effective_at'> & DocRow &
     { granted_at: string; valid_from: string; valid_until: string | null; last_effective_at: string | null }
-  const [row] = await tx.query<Row>(
-    `SELECT q.id::text AS id, q.uscc, q.type_code, e.county_code, q.status::text AS status, iso_utc(q.granted_at) AS granted_at,
-            iso_utc(q.valid_from) AS valid_from, iso_utc(q.valid_until) AS valid_until, q.version,
-            (SELECT r.id::text FROM qualification r WHERE r.renews_id = q.id) AS renewed_by,
-            (SELECT iso_utc(max(ev.effective_at)) FROM qualification_event ev WHERE ev.qualification_id = q.id) AS last_effective_at,
-            ${DOC_COLUMNS}
-     FROM ${moment('NULL', 'NULL')} CROSS JOIN ${FROM_QUALIFICATION}
-     WHERE q.id = $1::uuid`,
-    [id],
-    'qualification_locked',
-  )
+  const [locked, [row]] = await Promise.all([
+    tx.query('SELECT 1 FROM qualification WHERE id = $1::uuid FOR UPDATE', [id], 'qualification_lock'),
+    tx.query<Row>(
+      `SELECT q.id::text AS id, q.uscc, q.type_code, e.county_code, q.status::text AS status, iso_utc(q.granted_at) AS granted_at,
+              iso_utc(q.valid_from) AS valid_from, iso_utc(q.valid_until) AS valid_until, q.version,
+              (SELECT r.id::text FROM qualification r WHERE r.renews_id = q.id) AS renewed_by,
+              (SELECT iso_utc(max(ev.effective_at)) FROM qualification_event ev WHERE ev.qualification_id = q.id) AS last_effective_at,
+              ${DOC_COLUMNS}
+       FROM ${moment('NULL', 'NULL')} CROSS JOIN ${FROM_QUALIFICATION}
+       WHERE q.id = $1::uuid`,
+      [id],
+      'qualification_locked',
+    ),
+  ])
+  if (locked.length === 0 || !row) return null
   const at = (text: string | null) => (text === null ? null : new Date(text))
   const { doc, as_of, known_at, ...fields } = row!
   return {
@@ -233,18 +236,29 @@ export interface NewQualification {
   documents: unknown[]
 }
 
-/** Inserts unless a unique rule (certificate number, renewal) is taken; returns whether it did. */
-export async function insertQualification(tx: Queryable, q: NewQualification): Promise<boolean> {
-  const rows = await tx.query<{ id: string }>(
+/**
+ * Inserts the qualification. A unique rule already taken (certificate number, renewal) fails the
+ * statement, and with it the transaction: see takenRule.
+ */
+export async function insertQualification(tx: Queryable, q: NewQualification): Promise<void> {
+  await tx.query(
     `INSERT INTO qualification (id, uscc, type_code, certificate_no, title, scope, issuer, issuer_level, granted_at,
                                 valid_from, valid_until, batch, renews_id, documents)
      VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::"AuthorityLevel", $9::timestamptz, $10::timestamptz, $11::timestamptz,
-             $12, $13::uuid, $14::jsonb)
-     ON CONFLICT DO NOTHING RETURNING id::text AS id`,
+             $12, $13::uuid, $14::jsonb)`,
     [q.id, q.uscc, q.type, q.certificateNo, q.title, q.scope, q.issuer, q.issuerLevel, iso(q.grantedAt), iso(q.validFrom),
       iso(q.validUntil), q.batch, q.renews, JSON.stringify(q.documents)],
+    'qualification_insert',
   )
-  return rows.length === 1
+}
+
+/** Which unique rule of a qualification an insert's error reports as taken, if that is what it reports. */
+export function takenRule(error: unknown): 'certificate' | 'renewal' | null {
+  const e = error as { code?: string; constraint?: string }
+  if (e?.code !== '23505') return null
+  if (e.constraint === 'qualification_type_certificate_no_key') return 'certificate'
+  if (e.constraint === 'qualification_renews_id_key') return 'renewal'
+  return null
 }
 
 export interface NewEvent {
@@ -286,20 +300,26 @@ export async function appendEvent(tx: Queryable, e: NewEvent, actor: Actor, chan
 
 /**
  * The qualification's document now, and its audit entry written in the same statement (the
- * entry's `after` is the document, or `after` when given).
+ * entry's `after` is the document, or `after` when given; with `lastChange`, plus the
+ * qualification's last change as `change`, read by the statement so that it can be sent with the
+ * statement that appends it).
  */
 export async function findDocAudited(
   tx: Queryable,
   id: string,
   actor: Actor,
-  audit: { operation: string; before?: unknown; after?: unknown },
+  audit: { operation: string; before?: unknown; after?: unknown; lastChange?: boolean },
 ): Promise<QualificationDoc> {
   const [row] = await tx.query<DocRow>(
     `WITH d AS (${oneSql('NULL', 'NULL')}),
-     audited AS (${insertAuditSql(`SELECT $2, $3, $4, $5, $6, 'qualification', $1, $7::jsonb, coalesce($8::jsonb, d.doc::jsonb) FROM d`)})
+     audited AS (${insertAuditSql(`SELECT $2, $3, $4, $5, $6, 'qualification', $1, $7::jsonb,
+        coalesce($8::jsonb, d.doc::jsonb) || CASE WHEN $9::boolean THEN jsonb_build_object('change',
+          (SELECT ${EVENT_JSON} FROM qualification_event ev WHERE ev.qualification_id = $1::uuid ORDER BY ev.seq DESC LIMIT 1))
+        ELSE '{}'::jsonb END FROM d`)})
      SELECT * FROM d`,
     [id, ...actorParams(actor), audit.operation,
-      audit.before === undefined ? null : JSON.stringify(audit.before), audit.after === undefined ? null : JSON.stringify(audit.after)],
+      audit.before === undefined ? null : JSON.stringify(audit.before), audit.after === undefined ? null : JSON.stringify(audit.after),
+      audit.lastChange ?? false],
     `qualification_document_audited`,
   )
   return toDoc(row!)

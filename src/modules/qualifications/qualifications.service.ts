@@ -159,7 +159,9 @@ export function createQualificationService(db: Database) {
         if (context.certificate_holder) throw certificateTaken(input.type, input.certificateNo!, context.certificate_holder)
 
         const id = randomUUID()
-        const inserted = await repo.insertQualification(tx, {
+        // The qualification, its first event and its document with the audit entry, sent with
+        // the COMMIT in one round trip; a unique rule taken meanwhile fails the insert and the rest.
+        const inserted = repo.insertQualification(tx, {
           id,
           uscc,
           type: input.type,
@@ -175,12 +177,7 @@ export function createQualificationService(db: Database) {
           renews: input.renews?.toLowerCase() ?? null,
           documents: input.documents ?? [],
         })
-        if (!inserted) {
-          // A concurrent grant took the number or the renewal between the checks and the insert.
-          if (input.renews) throw new AppError('already_renewed', `qualification ${input.renews} is already renewed`)
-          throw certificateTaken(input.type, input.certificateNo!, null)
-        }
-        await repo.appendEvent(tx, {
+        const event = repo.appendEvent(tx, {
           qualificationId: id,
           from: null,
           to: 'active',
@@ -191,8 +188,17 @@ export function createQualificationService(db: Database) {
           decision: { authority: input.issuer, level: input.issuerLevel, documentNo: null, decidedAt: grantedAt },
         }, actor)
         // The document, with the audit entry (the whole document as `after`) written by the same statement.
-        const doc = await repo.findDocAudited(tx, id, actor, { operation: 'qualification.grant' })
-        return { ...result(doc), id }
+        const document = repo.findDocAudited(tx, id, actor, { operation: 'qualification.grant' })
+        try {
+          const [, , doc] = await tx.commit(Promise.all([inserted, event, document]))
+          return { ...result(doc), id }
+        } catch (error) {
+          // A concurrent grant took the number or the renewal between the checks and the insert.
+          const taken = repo.takenRule(error)
+          if (taken === 'renewal') throw new AppError('already_renewed', `qualification ${input.renews} is already renewed`)
+          if (taken === 'certificate') throw certificateTaken(input.type, input.certificateNo!, null)
+          throw error
+        }
       })
     },
 
@@ -234,7 +240,8 @@ export function createQualificationService(db: Database) {
             { currentStatus: statusThen, allowedTransitions: [...allowed] },
           )
         }
-        const change = await repo.appendEvent(tx, {
+        // The change, then the document with the audit entry, sent with the COMMIT in one round trip.
+        const change = repo.appendEvent(tx, {
           qualificationId: id,
           from: current.status,
           to: input.to,
@@ -244,12 +251,14 @@ export function createQualificationService(db: Database) {
           effectiveAt,
           decision: { authority: input.decision.authority, level: input.decision.level, documentNo: input.decision.documentNo ?? null, decidedAt: decidedAt ?? null },
         }, actor, true)
-        const after = await repo.findDocAudited(tx, id, actor, {
+        const document = repo.findDocAudited(tx, id, actor, {
           operation: 'qualification.change_status',
           before: { status: current.status, version: current.version },
-          after: { status: input.to, version: current.version + 1, change: JSON.parse(change) },
+          after: { status: input.to, version: current.version + 1 },
+          lastChange: true,
         })
-        return { id, doc: `{"change":${change},"qualification":${repo.render(after)}}`, etag: etagOf(after.base) }
+        const [changed, after] = await tx.commit(Promise.all([change, document]))
+        return { id, doc: `{"change":${changed},"qualification":${repo.render(after)}}`, etag: etagOf(after.base) }
       })
     },
   }

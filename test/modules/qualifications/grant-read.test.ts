@@ -1,7 +1,7 @@
 // Granting (validation, defaults, certificate numbers, renewals, boundaries) and reading
 // qualifications one by one, per enterprise and in filtered, paginated lists.
 import t from 'tap'
-import { bearer, build, newUscc } from '../../helpers/app.ts'
+import { bearer, build, newUscc, onServer } from '../../helpers/app.ts'
 import { certificateNo, changeStatus, createEnterprise, grant, grantBody, reader, writer } from '../../helpers/fixtures.ts'
 
 const app = await build(t)
@@ -129,6 +129,36 @@ t.test('concurrent grants of one certificate number: one wins', async (t) => {
   t.same(results.map((r) => r.statusCode).sort(), [201, 409, 409])
   const rows = await app.db.query('SELECT id FROM qualification WHERE certificate_no = $1', [no])
   t.equal(rows.length, 1)
+})
+
+t.test('a grant that loses its certificate number at the insert writes nothing', { skip: !onServer && 'needs two connections' }, async (t) => {
+  const e = await createEnterprise(app)
+  const no = certificateNo()
+  // Another writer has inserted the number but not committed: the grant's checks cannot see it,
+  // so the grant's insert waits for it on the unique index, then fails when it commits.
+  let commit!: () => void
+  const held = new Promise<void>((resolve) => (commit = resolve))
+  let inserted!: () => void
+  const holding = new Promise<void>((resolve) => (inserted = resolve))
+  const other = app.db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO qualification (id, uscc, type_code, certificate_no, issuer, issuer_level, granted_at, valid_from)
+       VALUES (gen_random_uuid(), $1, 'TAISHAN_QUALITY_CERT', $2, '山东省市场监督管理局', 'province', now(), now())`,
+      [e.uscc, no],
+    )
+    inserted()
+    await held
+  })
+  await holding
+  const losing = post(e.uscc, grantBody({ certificateNo: no }))
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  commit()
+  await other
+  const res = await losing
+  t.equal(res.statusCode, 409, res.body)
+  t.equal(res.json().code, 'certificate_number_taken')
+  t.equal((await app.db.query('SELECT id FROM qualification WHERE uscc = $1', [e.uscc])).length, 1, 'only the other writer\'s qualification')
+  t.same(await app.db.query('SELECT id FROM audit_event WHERE request_id = $1', [res.json().instance]), [], 'and no audit entry')
 })
 
 t.test('renewal chains', async (t) => {
