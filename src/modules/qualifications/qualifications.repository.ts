@@ -242,10 +242,12 @@ export interface NewQualification {
  */
 export async function insertQualification(tx: Queryable, q: NewQualification): Promise<void> {
   await tx.query(
+    // With the current status its first event (active from grantedAt, recorded now) gives it, so
+    // that the event's trigger has nothing to rewrite.
     `INSERT INTO qualification (id, uscc, type_code, certificate_no, title, scope, issuer, issuer_level, granted_at,
-                                valid_from, valid_until, batch, renews_id, documents)
+                                valid_from, valid_until, batch, renews_id, documents, status, status_effective_at, status_recorded_at)
      VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::"AuthorityLevel", $9::timestamptz, $10::timestamptz, $11::timestamptz,
-             $12, $13::uuid, $14::jsonb)`,
+             $12, $13::uuid, $14::jsonb, 'active', $9::timestamptz, CURRENT_TIMESTAMP)`,
     [q.id, q.uscc, q.type, q.certificateNo, q.title, q.scope, q.issuer, q.issuerLevel, iso(q.grantedAt), iso(q.validFrom),
       iso(q.validUntil), q.batch, q.renews, JSON.stringify(q.documents)],
     'qualification_insert',
@@ -277,18 +279,21 @@ const INSERT_EVENT = `INSERT INTO qualification_event AS ev (qualification_id, s
      SELECT $1::uuid, coalesce(max(x.seq), 0) + 1, $2::"QualificationStatus", $3::"QualificationStatus", $4, $5, $6::timestamptz,
             $7::timestamptz, $8, $9::"AuthorityLevel", $10, $11::timestamptz, $12, $13, $14, $15
      FROM qualification_event x WHERE x.qualification_id = $1::uuid
-     RETURNING ${EVENT_JSON}::text AS doc`
+     RETURNING ${EVENT_JSON}::text AS doc, ev.to_status, ev.effective_at, ev.recorded_at`
 
 /**
  * Appends the next event of a qualification (seq = last + 1) and returns its document. A change
- * (`changes`) also counts as a new version of the qualification, in the same statement; the
- * event's trigger sets the current status once the statement is done.
+ * (`changes`) also counts as a new version of the qualification, and sets its current status, in
+ * the same statement; the event's trigger, once the statement is done, finds that status already
+ * there and rewrites nothing.
  */
 export async function appendEvent(tx: Queryable, e: NewEvent, actor: Actor, changes = false): Promise<string> {
   const [row] = await tx.query<{ doc: string }>(
     changes
       ? `WITH event AS (${INSERT_EVENT})
-         UPDATE qualification SET version = version + 1, updated_at = now() WHERE id = $1::uuid RETURNING (SELECT doc FROM event)`
+         UPDATE qualification q SET version = q.version + 1, updated_at = now(),
+           status = event.to_status, status_effective_at = event.effective_at, status_recorded_at = event.recorded_at
+         FROM event WHERE q.id = $1::uuid RETURNING event.doc`
       : INSERT_EVENT,
     [e.qualificationId, e.from, e.to, e.reasonCode, e.reason, iso(e.occurredAt), iso(e.effectiveAt), e.decision.authority,
       e.decision.level, e.decision.documentNo, iso(e.decision.decidedAt), actor.sub, actor.county ?? null, actor.dept ?? null,
