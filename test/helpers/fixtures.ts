@@ -2,6 +2,7 @@
 // tests share a database without ever truncating it.
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import type { Database, Queryable } from '../../src/db/client.ts'
 import { bearer, newUscc } from './app.ts'
 
 export interface EnterpriseFixture {
@@ -88,3 +89,30 @@ export async function changeStatus(app: FastifyInstance, id: string, to: string,
     payload: changeBody(to, overrides),
   })
 }
+
+/**
+ * Runs `work` in a transaction on a connection of its own and keeps the transaction open, holding
+ * its locks and uncommitted rows, until `commit` is called; resolves once `work` is done.
+ * For tests of a request that meets a concurrent writer.
+ */
+export async function holdOpen(db: Pick<Database, 'transaction'>, work: (tx: Queryable) => Promise<unknown>): Promise<{ commit(): Promise<void> }> {
+  let release!: () => void
+  const released = new Promise<void>((resolve) => (release = resolve))
+  let ready!: () => void
+  const done = new Promise<void>((resolve) => (ready = resolve))
+  const transaction = db.transaction(async (tx) => {
+    await work(tx)
+    ready()
+    await released
+  })
+  await Promise.race([done, transaction])
+  return {
+    async commit() {
+      release()
+      await transaction
+    },
+  }
+}
+
+/** Lets a request sent just before reach the point where it waits (for a lock, a unique key). */
+export const settle = () => new Promise((resolve) => setTimeout(resolve, 200))

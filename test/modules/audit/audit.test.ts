@@ -4,6 +4,7 @@ import { migrate, readMigrations } from '../../../src/db/migrate.ts'
 import { appendAudit, sealAudit } from '../../../src/modules/audit/audit.repository.ts'
 import { bearer, build, newUscc, onServer, testConfig } from '../../helpers/app.ts'
 import { emptyDatabase } from '../../helpers/databases.ts'
+import { holdOpen } from '../../helpers/fixtures.ts'
 
 const auditor = await bearer(['audit:read'])
 const writer = await bearer(['registry:read', 'registry:write', 'admin'], { sub: 'audit-test-writer', county: '371402', dept: 'MARKET_REGULATION' })
@@ -140,16 +141,7 @@ t.test('a deleted entry breaks the link of the next position', async (t) => {
 t.test('writes do not wait for each other\'s audit entries; entries are chained in the order their writes commit', { skip: !onServer && 'needs two connections' }, async (t) => {
   const { db, app } = await ownApp(t, {}, 8)
   // A write that has appended its entry and not committed yet.
-  let commit!: () => void
-  const held = new Promise<void>((resolve) => (commit = resolve))
-  let appended!: () => void
-  const inserted = new Promise<void>((resolve) => (appended = resolve))
-  const slow = db.transaction(async (tx) => {
-    await appendAudit(tx, { sub: 'slow-writer' }, [{ operation: 'test.slow', entityType: 'test', entityId: 'slow' }])
-    appended()
-    await held
-  })
-  await inserted
+  const slow = await holdOpen(db, (tx) => appendAudit(tx, { sub: 'slow-writer' }, [{ operation: 'test.slow', entityType: 'test', entityId: 'slow' }]))
   // Another write goes through meanwhile (it used to wait for the first to commit).
   const uscc = newUscc()
   const quick = await Promise.race([
@@ -160,8 +152,7 @@ t.test('writes do not wait for each other\'s audit entries; entries are chained 
   t.equal(await sealAudit(db, true), 1, 'only the committed entry is chained')
   const report = (await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json()
   t.same([report.entries, report.pending], [1, 0], 'the open write\'s entry is not in the chain')
-  commit()
-  await slow
+  await slow.commit()
   const items = (await app.inject({ url: '/v1/audit-events', headers: auditor })).json().items
   t.same(items.map((i: { entityId: string; id: string }) => [i.id, i.entityId]), [['1', uscc], ['2', 'slow']], 'chained in commit order')
   const after = (await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json()

@@ -2,7 +2,7 @@
 // qualifications one by one, per enterprise and in filtered, paginated lists.
 import t from 'tap'
 import { bearer, build, newUscc, onServer } from '../../helpers/app.ts'
-import { certificateNo, changeStatus, createEnterprise, grant, grantBody, reader, writer } from '../../helpers/fixtures.ts'
+import { certificateNo, changeStatus, createEnterprise, grant, grantBody, holdOpen, reader, settle, writer } from '../../helpers/fixtures.ts'
 
 const app = await build(t)
 const read = await reader()
@@ -136,24 +136,16 @@ t.test('a grant that loses its certificate number at the insert writes nothing',
   const no = certificateNo()
   // Another writer has inserted the number but not committed: the grant's checks cannot see it,
   // so the grant's insert waits for it on the unique index, then fails when it commits.
-  let commit!: () => void
-  const held = new Promise<void>((resolve) => (commit = resolve))
-  let inserted!: () => void
-  const holding = new Promise<void>((resolve) => (inserted = resolve))
-  const other = app.db.transaction(async (tx) => {
-    await tx.query(
+  const other = await holdOpen(app.db, (tx) =>
+    tx.query(
       `INSERT INTO qualification (id, uscc, type_code, certificate_no, issuer, issuer_level, granted_at, valid_from)
        VALUES (gen_random_uuid(), $1, 'TAISHAN_QUALITY_CERT', $2, '山东省市场监督管理局', 'province', now(), now())`,
       [e.uscc, no],
-    )
-    inserted()
-    await held
-  })
-  await holding
+    ),
+  )
   const losing = post(e.uscc, grantBody({ certificateNo: no }))
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  commit()
-  await other
+  await settle()
+  await other.commit()
   const res = await losing
   t.equal(res.statusCode, 409, res.body)
   t.equal(res.json().code, 'certificate_number_taken')

@@ -2,7 +2,7 @@
 // scopes, county boundaries, effective-time order, If-Match and the recorded history.
 import t from 'tap'
 import { bearer, build, onServer } from '../../helpers/app.ts'
-import { changeBody, changeStatus, createEnterprise, grant, reader, writer } from '../../helpers/fixtures.ts'
+import { changeBody, changeStatus, createEnterprise, grant, holdOpen, reader, settle, writer } from '../../helpers/fixtures.ts'
 
 const app = await build(t)
 const enterprise = await createEnterprise(app)
@@ -194,26 +194,18 @@ t.test('a status change is idempotent with an Idempotency-Key', async (t) => {
 t.test('a change that waited for a concurrent one is checked against it', { skip: !onServer && 'needs two connections' }, async (t) => {
   const q = await grant(app, enterprise.uscc, { grantedAt: ago(400 * DAY) })
   // Another writer holds the qualification and records a change effective an hour ago.
-  let commit!: () => void
-  const held = new Promise<void>((resolve) => (commit = resolve))
-  let locked!: () => void
-  const holding = new Promise<void>((resolve) => (locked = resolve))
-  const other = app.db.transaction(async (tx) => {
+  const other = await holdOpen(app.db, async (tx) => {
     await tx.query('SELECT 1 FROM qualification WHERE id = $1::uuid FOR UPDATE', [q.id])
     await tx.query(
       `INSERT INTO qualification_event (qualification_id, seq, from_status, to_status, effective_at, actor_sub)
        VALUES ($1::uuid, 2, 'active', 'suspended', $2::timestamptz, 'other-writer')`,
       [q.id, ago(3_600_000)],
     )
-    locked()
-    await held
   })
-  await holding
   // This change takes effect two hours ago: before the other one, which it cannot see yet.
   const waiting = changeStatus(app, q.id, 'suspended', { effectiveAt: ago(7_200_000) })
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  commit()
-  await other
+  await settle()
+  await other.commit()
   const res = await waiting
   t.equal(res.statusCode, 409, res.body)
   t.equal(res.json().code, 'out_of_order_change')
