@@ -38,8 +38,9 @@ export interface Transaction extends Queryable {
   /**
    * Sends COMMIT behind the statements already sent, in the same round trip, and resolves to
    * `work` (the promise of those statements) once the commit is durable. When any statement
-   * failed, nothing is committed and its error is thrown. `work` must not send statements after
-   * it started: a statement sent after COMMIT is refused with an error, and call it last.
+   * failed, nothing is committed and its error is thrown. Call it last: a statement sent after
+   * COMMIT is refused. On the server, the statements sent before it are committed when they all
+   * succeed, even if code run on their results afterwards throws: keep that code to reading them.
    */
   commit<T>(work: Promise<T>): Promise<T>
 }
@@ -131,6 +132,11 @@ function createServerDatabase(connectionString: string, max: number): Database {
         }
         return client.query(config)
       }
+      // COMMIT in a transaction that a failed statement aborted ends it as a ROLLBACK, without an
+      // error: that must not pass for success (fn may have caught the statement's error).
+      const committed = (result: pg.QueryResult) => {
+        if (result.command !== 'COMMIT') throw new Error(`the transaction was rolled back (${result.command}): one of its statements failed`)
+      }
       const tx: Transaction = {
         async query(text, params = [], name) {
           if (ended) throw new Error('a statement was sent after its transaction committed')
@@ -145,14 +151,13 @@ function createServerDatabase(connectionString: string, max: number): Database {
           const [done, commit] = await Promise.allSettled([work, send({ text: 'COMMIT' })])
           if (done.status === 'rejected') throw done.reason
           if (commit.status === 'rejected') throw commit.reason
-          // A COMMIT behind a failed statement ends the transaction as a ROLLBACK.
-          if (commit.value.command !== 'COMMIT') throw new Error(`the transaction ended with ${commit.value.command}`)
+          committed(commit.value)
           return done.value
         },
       }
       try {
         const result = await fn(tx)
-        if (!ended && begun) await client.query('COMMIT')
+        if (!ended && begun) committed(await client.query('COMMIT'))
         ended = true
         return result
       } catch (error) {

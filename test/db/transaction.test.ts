@@ -2,6 +2,7 @@
 // commit together with tx.commit, and a failure anywhere leaves nothing written. Runs on the
 // server and on the embedded database.
 import t from 'tap'
+import { onServer } from '../helpers/app.ts'
 import { emptyDatabase } from '../helpers/databases.ts'
 
 const db = await emptyDatabase(t)
@@ -71,4 +72,24 @@ t.test('a statement sent after COMMIT is refused', async (t) => {
 t.test('a transaction that sends nothing costs nothing and commits', async (t) => {
   t.equal(await db.transaction(async (tx) => tx.commit(Promise.resolve('nothing sent'))), 'nothing sent')
   t.equal(await db.transaction(async () => 'nothing at all'), 'nothing at all')
+})
+
+t.test('a transaction whose statement failed is not reported as committed, even when fn caught the error', { skip: !onServer && 'the embedded database ends its transactions itself' }, async (t) => {
+  await db.query("INSERT INTO item VALUES (5, 'taken')")
+  await t.rejects(
+    db.transaction(async (tx) => {
+      await tx.query("INSERT INTO item VALUES (6, 'lost')")
+      await tx.query("INSERT INTO item VALUES (5, 'duplicate')").catch(() => undefined)
+    }),
+    /rolled back/,
+  )
+  await t.rejects(
+    db.transaction(async (tx) => {
+      const a = tx.query("INSERT INTO item VALUES (7, 'lost')")
+      const b = tx.query("INSERT INTO item VALUES (5, 'duplicate')").catch(() => [])
+      return tx.commit(Promise.all([a, b]))
+    }),
+    /rolled back/,
+  )
+  t.same(await db.query('SELECT n FROM item ORDER BY n'), [{ n: 5 }])
 })
