@@ -170,6 +170,11 @@ export function brandStatusPageSql(o: {
   after?: string | undefined
   limit: string
   item?: 'summary' | 'doc' | undefined
+  /**
+   * Only the fresh rows, without the stale branch: the same page whenever no document is stale
+   * (see staleExists), for a plan PostgreSQL sets up in half the time.
+   */
+  freshOnly?: boolean
 }): string {
   const select = (key: string, from: string, conditions: string[], item = 'NULL::text') => {
     const all = o.after ? [...conditions, `${key} > ${o.after}`] : conditions
@@ -177,7 +182,8 @@ export function brandStatusPageSql(o: {
   }
   // Rows not in `stale` have fresh_until > at: fresh, so their stored columns are the answer.
   const storedItem = o.item ? `d.${o.item}` : undefined
-  const stored = [`d.brand_status = ${o.status}`, ...(o.county ? [`d.county_code = ${o.county}`] : []), 'NOT (d.uscc = ANY (SELECT uscc FROM stale))']
+  const fresh = o.freshOnly ? freshAt('d', o.at) : 'NOT (d.uscc = ANY (SELECT uscc FROM stale))'
+  const stored = [`d.brand_status = ${o.status}`, ...(o.county ? [`d.county_code = ${o.county}`] : []), fresh]
   const where = o.county ? [`e.county_code = ${o.county}`, ...o.where] : o.where
   // Walking the stored status in USCC order, each row checked against the other filters on its
   // own; name postings (key g.uscc) drive the page instead and join the stored status.
@@ -192,6 +198,7 @@ export function brandStatusPageSql(o: {
           storedItem,
         )
       : select(o.key, `${o.from} JOIN enterprise_document d ON d.uscc = e.uscc`, [...o.where, ...stored], storedItem)
+  if (o.freshOnly) return freshPage
   const candidates = `(SELECT c.uscc, c.cultivation_stage FROM stale d CROSS JOIN LATERAL (
     SELECT e.uscc, e.cultivation_stage FROM ${o.from} WHERE ${['e.uscc = d.uscc', ...where].join(' AND ')} OFFSET 0) c OFFSET 0) e`
   return `WITH few AS MATERIALIZED (
@@ -203,6 +210,9 @@ export function brandStatusPageSql(o: {
     SELECT uscc, item FROM ((${freshPage})
     UNION ALL (${select('e.uscc', candidates, [`${brandStatusAt('e', o.at, o.at)} = ${o.status}`])})) page ORDER BY uscc LIMIT ${o.limit}`
 }
+
+/** SQL: whether any stored document is stale at `at` (by the fresh_until index: normally none). */
+export const staleExists = (at: string) => `EXISTS (SELECT 1 FROM enterprise_document sd WHERE sd.fresh_until <= ${at})`
 
 type DocumentRow = { uscc: string } & EnterpriseDocument
 const byUscc = (rows: DocumentRow[]) => new Map(rows.map((r) => [r.uscc, { doc: r.doc, etag: r.etag, summary: r.summary }]))

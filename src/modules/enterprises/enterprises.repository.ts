@@ -2,7 +2,7 @@
 // The response documents are built and stored by documents.repository.ts.
 import type { Database, Queryable } from '../../db/client.ts'
 import { statusAt } from '../qualifications/status.sql.ts'
-import { brandStatusPageSql, freshDocumentJoin } from './documents.repository.ts'
+import { brandStatusPageSql, freshDocumentJoin, staleExists } from './documents.repository.ts'
 import type { ListEnterprisesFilter } from './enterprises.schemas.ts'
 
 /** Row columns an enterprise is written from; matches the table (snake_case). */
@@ -102,24 +102,30 @@ export async function listPage(
   const conditions = after ? [...where, `${key} > ${after}`] : where
   const column = f.view === 'full' ? 'doc' : 'summary'
   // A brand-status page returns the items of its fresh rows itself; other pages probe each row's.
-  const page = f.brandStatus
-    ? `SELECT page.uscc, page.item FROM (${brandStatusPageSql({ status: p(f.brandStatus), at: now, from, key, where, county, after, limit, item: column })}) page`
-    : `SELECT page.uscc, sdoc.${column} AS item
-       FROM (SELECT ${key} AS uscc FROM ${from} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}) page
-       ${freshDocumentJoin('page.uscc', now)}`
+  const status = f.brandStatus ? p(f.brandStatus) : undefined
+  const brandStatusPage = (freshOnly: boolean) =>
+    `SELECT page.uscc, page.item FROM (${brandStatusPageSql({ status: status!, at: now, from, key, where, county, after, limit, item: column, freshOnly })}) page`
+  const page = (freshOnly: boolean) =>
+    f.brandStatus
+      ? brandStatusPage(freshOnly)
+      : `SELECT page.uscc, sdoc.${column} AS item
+         FROM (SELECT ${key} AS uscc FROM ${from} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}) page
+         ${freshDocumentJoin('page.uscc', now)}`
   // The page is its first `size` rows (one more tells that another page follows). The time as
   // text: parsed once here rather than as a date.
   const onPage = `FILTER (WHERE p.n <= ${size}::int)`
   const complete = `bool_and(p.item IS NOT NULL) ${onPage} IS NOT FALSE`
-  const text = `SELECT iso_utc(${now}) AS at, count(*) > ${size}::int AS more, max(p.uscc) ${onPage} AS last,
+  const text = (freshOnly: boolean) => `SELECT iso_utc(${now}) AS at, count(*) > ${size}::int AS more, max(p.uscc) ${onPage} AS last,
        CASE WHEN ${complete} THEN coalesce(string_agg(p.item, ',' ORDER BY p.uscc) ${onPage}, '') END AS items,
-       CASE WHEN NOT ${complete} THEN array_agg(p.uscc::text ORDER BY p.uscc) ${onPage} END AS usccs
-     FROM (SELECT x.uscc, x.item, row_number() OVER (ORDER BY x.uscc) AS n FROM (${page}) x) p`
-  const [row] = await db.query<{ at: string; more: boolean; last: string | null; items: string | null; usccs: string[] | null }>(
-    text,
-    params,
-    since ? undefined : statementName(f, after !== undefined),
-  )
+       CASE WHEN NOT ${complete} THEN array_agg(p.uscc::text ORDER BY p.uscc) ${onPage} END AS usccs${freshOnly ? `, ${staleExists(now)} AS stale` : ''}
+     FROM (SELECT x.uscc, x.item, row_number() OVER (ORDER BY x.uscc) AS n FROM (${page(freshOnly)}) x) p`
+  type PageRow = { at: string; more: boolean; last: string | null; items: string | null; usccs: string[] | null; stale?: boolean }
+  const name = since ? undefined : statementName(f, after !== undefined)
+  // A brand-status page first asks the fresh rows alone, which is the whole answer while no document
+  // is stale (normally: the refresher keeps up); otherwise it asks again with the stale branch.
+  let row: PageRow | undefined
+  if (f.brandStatus) [row] = await db.query<PageRow>(text(true), params, name && `${name}_fresh`)
+  if (!row || row.stale !== false) [row] = await db.query<PageRow>(text(false), params, name)
   return { at: new Date(row!.at), items: row!.items, usccs: row!.usccs ?? [], more: row!.more, last: row!.last }
 }
 
