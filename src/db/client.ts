@@ -140,9 +140,10 @@ function createServerDatabase(connectionString: string, max: number): Database {
       const tx: Transaction = {
         async query(text, params = [], name) {
           if (ended) throw new Error('a statement was sent after its transaction committed')
-          if (begun) return (await send(name ? { name, text, values: params } : { text, values: params })).rows
+          const config = name ? { name, text, values: params } : { text, values: params }
+          if (begun) return (await send(config)).rows
           begun = true
-          const [, result] = await Promise.all([send({ text: 'BEGIN' }), send(name ? { name, text, values: params } : { text, values: params })])
+          const [, result] = await Promise.all([send({ text: 'BEGIN' }), send(config)])
           return result.rows
         },
         async commit(work) {

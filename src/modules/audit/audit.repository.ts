@@ -26,7 +26,10 @@ export interface AuditEntry {
 export const insertAuditSql = (select: string) =>
   `INSERT INTO audit_event (actor_sub, actor_county, actor_dept, request_id, operation, entity_type, entity_id, before, after) ${select}`
 
-/** The actor's columns of an audit entry, in insertAuditSql's order, as statement parameters. */
+/**
+ * The actor's columns (sub, county, dept, request id) as statement parameters, in the order
+ * insertAuditSql and qualification_event's insert list them.
+ */
 export const actorParams = (actor: Actor): [string, string | null, string | null, string | null] =>
   [actor.sub, actor.county ?? null, actor.dept ?? null, actor.requestId ?? null]
 

@@ -103,11 +103,9 @@ export async function listPage(
   const column = f.view === 'full' ? 'doc' : 'summary'
   // A brand-status page returns the items of its fresh rows itself; other pages probe each row's.
   const status = f.brandStatus ? p(f.brandStatus) : undefined
-  const brandStatusPage = (freshOnly: boolean) =>
-    `SELECT page.uscc, page.item FROM (${brandStatusPageSql({ status: status!, at: now, from, key, where, county, after, limit, item: column, freshOnly })}) page`
   const page = (freshOnly: boolean) =>
-    f.brandStatus
-      ? brandStatusPage(freshOnly)
+    status
+      ? `SELECT page.uscc, page.item FROM (${brandStatusPageSql({ status, at: now, from, key, where, county, after, limit, item: column, freshOnly })}) page`
       : `SELECT page.uscc, sdoc.${column} AS item
          FROM (SELECT ${key} AS uscc FROM ${from} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}) page
          ${freshDocumentJoin('page.uscc', now)}`
@@ -124,7 +122,7 @@ export async function listPage(
   // A brand-status page first asks the fresh rows alone, which is the whole answer while no document
   // is stale (normally: the refresher keeps up); otherwise it asks again with the stale branch.
   let row: PageRow | undefined
-  if (f.brandStatus) [row] = await db.query<PageRow>(text(true), params, name && `${name}_fresh`)
+  if (status) [row] = await db.query<PageRow>(text(true), params, name && `${name}_fresh`)
   if (!row || row.stale !== false) [row] = await db.query<PageRow>(text(false), params, name)
   return { at: new Date(row!.at), items: row!.items, usccs: row!.usccs ?? [], more: row!.more, last: row!.last }
 }

@@ -296,8 +296,7 @@ export async function appendEvent(tx: Queryable, e: NewEvent, actor: Actor, chan
          FROM event WHERE q.id = $1::uuid RETURNING event.doc`
       : INSERT_EVENT,
     [e.qualificationId, e.from, e.to, e.reasonCode, e.reason, iso(e.occurredAt), iso(e.effectiveAt), e.decision.authority,
-      e.decision.level, e.decision.documentNo, iso(e.decision.decidedAt), actor.sub, actor.county ?? null, actor.dept ?? null,
-      actor.requestId ?? null],
+      e.decision.level, e.decision.documentNo, iso(e.decision.decidedAt), ...actorParams(actor)],
     changes ? 'qualification_change_event' : 'qualification_grant_event',
   )
   return row!.doc
