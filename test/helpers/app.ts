@@ -10,6 +10,7 @@ import { createDatabase, type Database } from '../../src/db/client.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { mintToken, SCOPES, type Scope } from '../../src/plugins/auth.ts'
 import { completeUscc } from '../../src/lib/uscc.ts'
+import { emptyDatabase } from './databases.ts'
 
 export const ISSUER = 'urn:haopin-registry:test'
 export const AUDIENCE = 'haopin-registry-test'
@@ -88,6 +89,18 @@ export async function build(t: TapLike, env: Record<string, string> = {}): Promi
   t.teardown(() => app.close())
   await app.ready()
   return app
+}
+
+/**
+ * The app on an empty database of its own, migrated (a throwaway server database, or in-memory
+ * embedded), for tests that must know everything the database holds; both closed at teardown.
+ */
+export async function buildOwn(t: TapLike, env: Record<string, string> = {}, poolMax = 4): Promise<{ db: Database; app: FastifyInstance }> {
+  const db = await emptyDatabase(t, poolMax)
+  await migrate(db)
+  const app = await buildApp(await testConfig(env), { db })
+  t.teardown(() => app.close())
+  return { db, app }
 }
 
 /**

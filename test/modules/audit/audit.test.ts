@@ -2,21 +2,14 @@ import t from 'tap'
 import { buildApp } from '../../../src/app.ts'
 import { migrate, readMigrations } from '../../../src/db/migrate.ts'
 import { appendAudit, sealAudit } from '../../../src/modules/audit/audit.repository.ts'
-import { bearer, build, newUscc, onServer, testConfig } from '../../helpers/app.ts'
+import { bearer, build, buildOwn, newUscc, onServer, testConfig } from '../../helpers/app.ts'
 import { emptyDatabase } from '../../helpers/databases.ts'
 import { holdOpen } from '../../helpers/fixtures.ts'
 
 const auditor = await bearer(['audit:read'])
 const writer = await bearer(['registry:read', 'registry:write', 'admin'], { sub: 'audit-test-writer', county: '371402', dept: 'MARKET_REGULATION' })
 
-/** The app on a database of its own (a chain starting from position 1; some tests break it on purpose). */
-async function ownApp(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = {}, poolMax = 4) {
-  const db = await emptyDatabase(t, poolMax)
-  await migrate(db)
-  const app = await buildApp(await testConfig(env), { db })
-  t.teardown(() => app.close())
-  return { db, app }
-}
+// Tests that count or break the chain use buildOwn: a database of their own, whose chain starts at 1.
 
 t.test('every write is audited with who, what and the changed values', async (t) => {
   const app = await build(t)
@@ -86,7 +79,7 @@ t.test('history tables are append-only in the database itself', async (t) => {
 
 t.test('verification recomputes the chain and finds a row altered behind the application\'s back', async (t) => {
   // A database of its own: this test breaks the chain on purpose.
-  const { db, app } = await ownApp(t)
+  const { db, app } = await buildOwn(t)
   for (let i = 0; i < 5; i++) {
     await app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc: newUscc(), name: `链${i}`, countyCode: '371402' } })
   }
@@ -125,7 +118,7 @@ t.test('verification recomputes the chain and finds a row altered behind the app
 })
 
 t.test('a deleted entry breaks the link of the next position', async (t) => {
-  const { db, app } = await ownApp(t)
+  const { db, app } = await buildOwn(t)
   for (let i = 0; i < 3; i++) {
     await app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc: newUscc(), name: `删${i}`, countyCode: '371402' } })
   }
@@ -139,7 +132,7 @@ t.test('a deleted entry breaks the link of the next position', async (t) => {
 })
 
 t.test('writes do not wait for each other\'s audit entries; entries are chained in the order their writes commit', { skip: !onServer && 'needs two connections' }, async (t) => {
-  const { db, app } = await ownApp(t, {}, 8)
+  const { db, app } = await buildOwn(t, {}, 8)
   // A write that has appended its entry and not committed yet.
   const slow = await holdOpen(db, (tx) => appendAudit(tx, { sub: 'slow-writer' }, [{ operation: 'test.slow', entityType: 'test', entityId: 'slow' }]))
   // Another write goes through meanwhile (it used to wait for the first to commit).
@@ -160,7 +153,7 @@ t.test('writes do not wait for each other\'s audit entries; entries are chained 
 })
 
 t.test('the background sealer chains entries without anyone reading the trail', async (t) => {
-  const { db, app } = await ownApp(t, { AUDIT_SEAL_INTERVAL_MS: '20' })
+  const { db, app } = await buildOwn(t, { AUDIT_SEAL_INTERVAL_MS: '20' })
   await app.ready()
   await app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc: newUscc(), name: '后台链', countyCode: '371402' } })
   const deadline = Date.now() + 10_000
@@ -177,7 +170,7 @@ t.test('the background sealer chains entries without anyone reading the trail', 
 })
 
 t.test('concurrent writers keep the chain intact', async (t) => {
-  const { db, app } = await ownApp(t, {}, 8)
+  const { db, app } = await buildOwn(t, {}, 8)
   // Two sealers (as of two instances) run while the writes commit: each entry is chained once.
   let writing = true
   const sealers = [true, false].map(async (wait) => {
