@@ -146,7 +146,7 @@ export async function verifyChain(db: Database): Promise<ChainCheck> {
      FROM (SELECT 1) one LEFT JOIN (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1) head ON true`,
   )
   const digest = `audit_event_digest(prev_hash, seq, at, actor_sub, actor_county, actor_dept, request_id,
-                                     operation, entity_type, entity_id, before, after)`
+                                     operation, entity_type, entity_id, before, after, occurred_at, effective_at)`
   const [broken] = await db.query<{ id: string; reason: 'hash_mismatch' | 'link_mismatch' }>(
     `SELECT seq::text AS id, CASE WHEN hash <> ${digest} THEN 'hash_mismatch' ELSE 'link_mismatch' END AS reason
      FROM (SELECT c.seq, c.prev_hash, c.hash, e.*, lag(c.hash) OVER (ORDER BY c.seq) AS previous

@@ -106,7 +106,7 @@ t.test('verification recomputes the chain and finds a row altered behind the app
   // Recomputing the hash to hide the edit breaks the link to the next entry instead.
   await asSuperuser(
     `UPDATE audit_chain c SET hash = audit_event_digest(c.prev_hash, c.seq, e.at, e.actor_sub, e.actor_county, e.actor_dept, e.request_id,
-       e.operation, e.entity_type, e.entity_id, e.before, e.after) FROM audit_event e WHERE e.id = c.event_id AND c.seq = $1`,
+       e.operation, e.entity_type, e.entity_id, e.before, e.after, e.occurred_at, e.effective_at) FROM audit_event e WHERE e.id = c.event_id AND c.seq = $1`,
     [victim.id],
   )
   const relinked = (await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json()
