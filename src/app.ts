@@ -22,11 +22,14 @@ import publicRoutes from './modules/public/public.routes.ts'
 import { documentRefresher, type DocumentRefresher } from './modules/enterprises/document-refresher.ts'
 import { auditSealer } from './modules/audit/audit-sealer.ts'
 import type { Periodic } from './lib/periodic.ts'
+import { systemClock, type Clock } from './lib/clock.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database
     config: Config
+    /** The application's reading of now (settable in tests). */
+    clock: Clock
     /** Resolves when no request is in flight (or after SHUTDOWN_TIMEOUT_MS). */
     drain(): Promise<void>
     documentRefresher: DocumentRefresher
@@ -37,6 +40,8 @@ declare module 'fastify' {
 export interface AppDeps {
   /** An open database to use; the app then leaves closing it to the caller. */
   db?: Database
+  /** The clock services read; the system clock by default. */
+  clock?: Clock
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -64,6 +69,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const db = deps.db ?? (await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax }))
   app.decorate('db', db)
   app.decorate('config', config)
+  app.decorate('clock', deps.clock ?? systemClock)
   // Requests still running when the app closes finish before the database goes away
   // (bounded by SHUTDOWN_TIMEOUT_MS); closing the pool under them would turn them into 500s.
   let inFlight = 0

@@ -3,11 +3,10 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { readdirSync, readFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { ADVISORY_LOCKS } from './advisory-locks.ts'
 import type { Database, Session } from './client.ts'
 
 export const MIGRATIONS_DIR = new URL('../../prisma/migrations/', import.meta.url).pathname
-// Any fixed number shared by every instance; it only has to differ from the registry's other locks.
-const MIGRATION_LOCK_KEY = 7304140000
 
 export interface MigrationFile {
   name: string
@@ -47,11 +46,11 @@ export interface MigrationResult {
 
 export async function migrate(db: Database, migrations = readMigrations()): Promise<MigrationResult> {
   return db.withSession(async (session) => {
-    await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
+    await session.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS.migrations])
     try {
       return await applyPending(session, migrations)
     } finally {
-      await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+      await session.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCKS.migrations])
     }
   })
 }

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { Nullable } from '../../lib/schema.ts'
-import { decodeCursor, encodeCursor, invalidCursor, isoOrNull, nextLink } from '../../lib/http.ts'
+import { Nullable } from '../../lib/schemas.ts'
+import { isoOrNull } from '../../lib/http.ts'
+import { decodeCursor, nextLink, pageOf } from '../../lib/paging.ts'
 import { listAudit, sealAudit, verifyChain } from './audit.repository.ts'
 
 const AuditEvent = Type.Object({
@@ -58,17 +59,15 @@ export default async function auditRoutes(fastify: FastifyInstance) {
     config,
   }, async (request, reply) => {
     const q = request.query
-    const [afterId] = (decodeCursor(q.cursor, ['string']) ?? []) as [string?]
     // Cursors carry an entry id; anything else (or an id beyond bigint) was not issued by this list.
-    if (afterId !== undefined && !/^[1-9]\d{0,17}$/.test(afterId)) throw invalidCursor()
+    const [afterId] = (decodeCursor(q.cursor, ['string'], ([id]) => /^[1-9]\d{0,17}$/.test(id as string)) ?? []) as [string?]
     // Everything committed before this request is chained before it is read.
     await sealAudit(app.db, true)
     const rows = await listAudit(app.db, {
       entityType: q.entityType, entityId: q.entityId, actor: q.actor, operation: q.operation,
       from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, afterId, limit: q.limit,
     })
-    const page = rows.slice(0, q.limit)
-    const nextCursor = rows.length > q.limit ? encodeCursor([page[page.length - 1]!.id]) : null
+    const { rows: page, nextCursor } = pageOf(rows, q.limit, (r) => [r.id])
     const link = nextLink(request.url, nextCursor)
     if (link) reply.header('link', link)
     return {

@@ -9,6 +9,7 @@
 // until `fresh_until`, the first moment at which the answer would change by time alone (a
 // qualification starting or expiring, a change taking effect). Whatever is not fresh is computed
 // live, so correctness never waits for a refresh: refreshing only makes reads cheaper.
+import { ADVISORY_LOCKS } from '../../db/advisory-locks.ts'
 import type { Database, Queryable } from '../../db/client.ts'
 import { actorParams, insertAuditSql, type Actor } from '../audit/audit.repository.ts'
 import { publicDocument } from '../public/public.sql.ts'
@@ -279,8 +280,6 @@ export async function currentPublicDocument(db: Queryable, uscc: string): Promis
   return row?.doc ? { asOf: row.as_of, brandStatus: row.brand_status, doc: row.doc } : null
 }
 
-/** Serialises refreshers across instances; a second one skips its turn instead of repeating the work. */
-const REFRESH_LOCK_KEY = 7304140002
 
 /**
  * Refreshes up to `limit` stale documents (changed since, or past their fresh_until), oldest
@@ -291,7 +290,7 @@ const REFRESH_LOCK_KEY = 7304140002
  */
 export async function refreshStale(db: Database, limit: number): Promise<number> {
   return db.transaction(async (tx) => {
-    const [lock] = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [REFRESH_LOCK_KEY])
+    const [lock] = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [ADVISORY_LOCKS.documentRefresh])
     if (!lock?.ok) return 0
     // A refresh is a cache fill: if a crash loses it, its rows are simply stale again. Not
     // waiting for its WAL to reach the disk keeps its flushes out of the writers' way.

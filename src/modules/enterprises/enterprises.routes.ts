@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
 import { actorOf } from '../../lib/actor.ts'
-import { nextLink, notModified } from '../../lib/http.ts'
+import { notModified } from '../../lib/http.ts'
+import { nextLink } from '../../lib/paging.ts'
+import { IfMatchHeaders, IfNoneMatchHeaders, NotModified, UsccParams } from '../../lib/schemas.ts'
 import { sendJsonText } from '../../lib/reply.ts'
 import { requireMergePatch } from '../../plugins/merge-patch.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
 import {
-  AsOfQuery,
   BatchBody,
   BatchQuery,
   BatchResult,
@@ -15,12 +15,10 @@ import {
   Enterprise,
   EnterprisePage,
   ListEnterprisesQuery,
+  EnterpriseAsOfQuery,
   PatchEnterprise,
-  UsccParams,
 } from './enterprises.schemas.ts'
 import { createEnterpriseService } from './enterprises.service.ts'
-
-const NotModified = Type.Null({ description: 'Not modified: If-None-Match names the current ETag' })
 
 export default async function enterpriseRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -83,8 +81,8 @@ export default async function enterpriseRoutes(fastify: FastifyInstance) {
       summary: 'One enterprise with its brand status and active qualifications',
       tags,
       params: UsccParams,
-      querystring: AsOfQuery,
-      headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ maxLength: 512 })) }),
+      querystring: EnterpriseAsOfQuery,
+      headers: IfNoneMatchHeaders,
       response: { 200: Enterprise, 304: NotModified, ...problemResponses(404) },
     },
     config: read,
@@ -102,7 +100,7 @@ export default async function enterpriseRoutes(fastify: FastifyInstance) {
       description: 'Send `If-Match` with the ETag you read to avoid overwriting someone else\'s change (412 when stale). A county token may not move an enterprise out of its county.',
       tags,
       params: UsccParams,
-      headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 512 })) }),
+      headers: IfMatchHeaders(),
       body: { content: { 'application/merge-patch+json': { schema: PatchEnterprise } } },
       response: { 200: Enterprise, ...problemResponses(404, 412) },
     },

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Nullable } from '../../lib/schema.ts'
+import { AsOfFields, Nullable } from '../../lib/schemas.ts'
 
 export const CULTIVATION_STAGES = ['planned', 'cultivating', 'established'] as const
 export const BUSINESS_STATUSES = ['operating', 'abnormal', 'revoked', 'deregistered'] as const
@@ -152,11 +152,7 @@ export const EnterprisePage = Type.Object({
   nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })),
 })
 
-export const UsccParams = Type.Object({ uscc: Type.String({ maxLength: 64 }) })
-export const AsOfQuery = Type.Object(
-  { asOf: Type.Optional(Type.String({ format: 'date-time', description: 'Answer as of this moment (default: now)' })) },
-  { additionalProperties: false },
-)
+export const EnterpriseAsOfQuery = Type.Object({ asOf: AsOfFields.asOf }, { additionalProperties: false })
 
 export const ListEnterprisesQuery = Type.Object(
   {

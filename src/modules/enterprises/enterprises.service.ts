@@ -2,7 +2,9 @@
 // all writes audited in the same transaction. Reads return the SQL-built document as text.
 import type { Database, Transaction } from '../../db/client.ts'
 import { assertCountyAccess } from '../../lib/actor.ts'
-import { assertIfMatch, decodeCursor, encodeCursor } from '../../lib/http.ts'
+import { assertIfMatch } from '../../lib/http.ts'
+import { decodeCursor, encodeCursor } from '../../lib/paging.ts'
+import { usccFromPath } from '../../lib/path-params.ts'
 import { AppError, problemBody, problems, type FieldError } from '../../lib/problems.ts'
 import { checkUscc } from '../../lib/uscc.ts'
 import { validator } from '../../lib/validate.ts'
@@ -18,13 +20,6 @@ export type EnterpriseDoc = Pick<docs.EnterpriseDocument, 'doc' | 'etag'>
 function normaliseUscc(raw: string, pointer = '/uscc', where: FieldError['in'] = 'body'): string {
   const result = checkUscc(raw)
   if (!result.valid) throw problems.field(where, pointer, `is not a valid 统一社会信用代码: ${result.message}`, result.expected ? { expected: result.expected } : {})
-  return result.uscc
-}
-
-/** Reads a USCC from a path: malformed ones can never exist, so they are a plain 404 rather than a 400. */
-export function usccFromPath(raw: string): string {
-  const result = checkUscc(raw)
-  if (!result.valid) throw problems.notFound('enterprise', raw)
   return result.uscc
 }
 

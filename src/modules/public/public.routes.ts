@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { nextLink } from '../../lib/http.ts'
+import { nextLink } from '../../lib/paging.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
 import { CompactJws, Jwks, ShowcasePage, ShowcaseQuery, Statement, VerifyQuery, type StatementDto } from './public.schemas.ts'
 import { createPublicService } from './public.service.ts'

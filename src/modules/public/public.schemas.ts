@@ -2,10 +2,10 @@
 // and the SQL behind them never selects contact persons, phones, e-mails, addresses or
 // legal representatives in the first place.
 import { Type, type Static } from 'typebox'
-import { Nullable } from '../../lib/schema.ts'
+import { Nullable } from '../../lib/schemas.ts'
+import { BRAND_STATUSES } from '../enterprises/enterprises.schemas.ts'
 import { EFFECTIVE_STATUSES } from '../qualifications/lifecycle.ts'
 
-export const BRAND_STATUSES = ['listed', 'cultivating', 'none'] as const
 export const VERDICTS = [...BRAND_STATUSES, ...EFFECTIVE_STATUSES, 'unknown'] as const
 
 const BrandStatus = Type.Enum([...BRAND_STATUSES], {

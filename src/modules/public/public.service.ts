@@ -2,8 +2,9 @@
 // does not hold, never a guess), and can be signed so that whoever receives it can check it later.
 import { randomUUID } from 'node:crypto'
 import type { Database } from '../../db/client.ts'
-import { decodeCursor, encodeCursor } from '../../lib/http.ts'
+import { decodeCursor, pageOf } from '../../lib/paging.ts'
 import { problems, type FieldError } from '../../lib/problems.ts'
+import { instant } from '../../lib/time.ts'
 import { checkUscc } from '../../lib/uscc.ts'
 import * as repo from './public.repository.ts'
 import type { ShowcaseQueryInput, StatementDto, VerifyQueryInput } from './public.schemas.ts'
@@ -11,13 +12,6 @@ import type { StatementSigner } from './statement-key.ts'
 
 /** Who makes the statements (the `iss` of every statement). */
 export const STATEMENT_ISSUER = 'urn:haopin-registry:dezhou'
-
-function asOfOf(value: string | undefined): Date | null {
-  if (value === undefined) return null
-  const d = new Date(value)
-  if (Number.isNaN(d.getTime())) throw problems.field('query', '/asOf', 'is not a date-time this registry can represent')
-  return d
-}
 
 /** Exactly one subject: uscc, or certificateNo with type. */
 function subjectOf(q: VerifyQueryInput): { uscc: string } | { type: string; certificateNo: string } {
@@ -51,7 +45,7 @@ export function createPublicService(db: Database, signer: StatementSigner) {
      */
     async verify(query: VerifyQueryInput): Promise<StatementDto | { json: string }> {
       const subject = subjectOf(query)
-      const asOf = asOfOf(query.asOf)
+      const asOf = instant(query.asOf, 'query', '/asOf') ?? null
       if ('uscc' in subject && asOf === null) {
         const stored = await repo.storedAnswerForEnterprise(db, subject.uscc)
         if (stored) {
@@ -87,17 +81,10 @@ export function createPublicService(db: Database, signer: StatementSigner) {
     jwks: () => signer.jwks,
 
     async showcase(query: ShowcaseQueryInput) {
-      const [afterUscc] = (decodeCursor(query.cursor, ['string']) ?? []) as [string?]
-      if (afterUscc !== undefined && !/^[0-9A-Z]{1,18}$/.test(afterUscc)) {
-        throw problems.field('query', '/cursor', 'is not a cursor returned by this list')
-      }
+      const [afterUscc] = (decodeCursor(query.cursor, ['string'], ([u]) => /^[0-9A-Z]{1,18}$/.test(u as string)) ?? []) as [string?]
       const page = await repo.showcasePage(db, { countyCode: query.countyCode, type: query.type, afterUscc, limit: query.limit })
-      const items = page.items.slice(0, query.limit)
-      return {
-        asOf: page.asOf,
-        items: items.map((i) => JSON.parse(i.doc)),
-        nextCursor: page.items.length > query.limit ? encodeCursor([items[items.length - 1]!.uscc]) : null,
-      }
+      const { rows, nextCursor } = pageOf(page.items, query.limit, (i) => [i.uscc])
+      return { asOf: page.asOf, items: rows.map((i) => JSON.parse(i.doc)), nextCursor }
     },
   }
 }

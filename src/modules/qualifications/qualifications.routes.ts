@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
 import { actorOf } from '../../lib/actor.ts'
-import { nextLink, notModified } from '../../lib/http.ts'
+import { notModified } from '../../lib/http.ts'
+import { nextLink } from '../../lib/paging.ts'
+import { IfMatchHeaders, IfNoneMatchHeaders, NotModified, UsccParams } from '../../lib/schemas.ts'
 import { sendJsonText } from '../../lib/reply.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
 import {
@@ -11,19 +12,15 @@ import {
   GrantQualification,
   History,
   IdParams,
-  IfMatchHeaders,
-  IfNoneMatchHeaders,
   KnownAtQuery,
   ListQualificationsQuery,
   Qualification,
   QualificationPage,
   StatusChange,
   StatusChangeResult,
-  UsccParams,
 } from './qualifications.schemas.ts'
 import { createQualificationService } from './qualifications.service.ts'
 
-const NotModified = Type.Null({ description: 'Not modified: If-None-Match names the current ETag' })
 const AS_OF_NOTE =
   '`status` is answered as of `asOf` (effective time, default now) with what the registry had recorded by `knownAt` (default now): ' +
   'a change recorded late with a past `effectiveAt` shows from its effective time for `knownAt` after it was recorded, and not before. ' +
@@ -32,7 +29,7 @@ const PAGING_NOTE = 'Ordered by grantedAt, then id; follow `nextCursor` (or the 
 
 export default async function qualificationRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createQualificationService(app.db)
+  const service = createQualificationService(app.db, app.clock)
   const tags = ['qualifications']
   const read = { auth: { scopes: ['registry:read' as const] } }
   const write = { auth: { scopes: ['qualifications:write' as const] } }
@@ -114,7 +111,7 @@ export default async function qualificationRoutes(fastify: FastifyInstance) {
         'the qualification as of now, with its new ETag. A county token may change qualifications of its own county\'s enterprises only.',
       tags,
       params: IdParams,
-      headers: IfMatchHeaders,
+      headers: IfMatchHeaders('ETag of the qualification as you read it; 412 when it has changed since'),
       body: StatusChange,
       response: { 201: StatusChangeResult, ...problemResponses(404, 409, 412) },
     },

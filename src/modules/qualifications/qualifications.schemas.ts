@@ -1,11 +1,7 @@
 import { Type, type Static } from 'typebox'
-import { Nullable } from '../../lib/schema.ts'
+import { AsOfFields, Instant, literalUnion, Nullable } from '../../lib/schemas.ts'
 import { EFFECTIVE_STATUSES } from './lifecycle.ts'
 
-const literalUnion = <V extends string[]>(values: readonly [...V], description?: string) =>
-  Type.Enum<V>(values, description ? { description } : {})
-const Instant = (description: string, example = '2024-03-15T00:00:00.000Z') =>
-  Type.String({ format: 'date-time', description, examples: [example] })
 
 export const AUTHORITY_LEVELS = ['county', 'city', 'province', 'national'] as const
 export const CHANGE_TARGETS = ['suspended', 'active', 'revoked', 'annulled', 'withdrawn'] as const
@@ -226,10 +222,6 @@ export const StatusChangeResult = Type.Object({
   }],
 })
 
-const AsOfFields = {
-  asOf: Type.Optional(Instant('Answer for this moment (default: now)')),
-  knownAt: Type.Optional(Instant('Answer with what the registry had recorded by this moment (default: now; later moments count as now)')),
-}
 export const AsOfQuery = Type.Object(AsOfFields, { additionalProperties: false })
 export const KnownAtQuery = Type.Object({ knownAt: AsOfFields.knownAt }, { additionalProperties: false })
 
@@ -255,6 +247,3 @@ export type ListQualificationsFilter = Static<typeof ListQualificationsQuery>
 export const EnterpriseQualificationsQuery = Type.Object(ListFields, { additionalProperties: false })
 
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 64, description: 'Qualification id (UUID)' }) })
-export const UsccParams = Type.Object({ uscc: Type.String({ maxLength: 64 }) })
-export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 512, description: 'ETag of the qualification as you read it; 412 when it has changed since' })) })
-export const IfNoneMatchHeaders = Type.Object({ 'if-none-match': Type.Optional(Type.String({ maxLength: 512 })) })

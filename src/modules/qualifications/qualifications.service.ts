@@ -4,18 +4,18 @@
 import { randomUUID } from 'node:crypto'
 import type { Database } from '../../db/client.ts'
 import { assertCountyAccess } from '../../lib/actor.ts'
-import { assertIfMatch, decodeCursor, encodeCursor, etagOf } from '../../lib/http.ts'
-import { AppError, problems, type FieldError } from '../../lib/problems.ts'
+import { assertIfMatch, etagOf } from '../../lib/http.ts'
+import { decodeCursor, pageOf } from '../../lib/paging.ts'
+import { isUuid, usccFromPath, uuidFromPath } from '../../lib/path-params.ts'
+import { instant, notInFuture } from '../../lib/time.ts'
+import { systemClock, type Clock } from '../../lib/clock.ts'
+import { AppError, problems } from '../../lib/problems.ts'
 import { checkUscc } from '../../lib/uscc.ts'
 import { hasScope, type Principal } from '../../plugins/auth.ts'
 import type { Actor } from '../audit/audit.repository.ts'
 import { allowedTransitionsAt, effectiveStatus } from './lifecycle.ts'
 import * as repo from './qualifications.repository.ts'
 import type { GrantQualificationInput, ListQualificationsFilter, StatusChangeInput } from './qualifications.schemas.ts'
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-/** Clock difference tolerated between callers and the registry for "not in the future" rules. */
-const CLOCK_SKEW_MS = 60_000
 
 export interface QualificationResult {
   doc: string
@@ -25,30 +25,7 @@ export interface QualificationResult {
 /** The ETag covers the qualification's state, not the moment echoed with it. */
 const result = (doc: repo.QualificationDoc): QualificationResult => ({ doc: repo.render(doc), etag: etagOf(doc.base) })
 
-/** A date-time the schema accepted, as a Date; some RFC 3339 forms (leap seconds) JavaScript cannot represent. */
-function instant(value: string, where: FieldError['in'], pointer: string): Date
-function instant(value: string | undefined, where: FieldError['in'], pointer: string): Date | undefined
-function instant(value: string | undefined, where: FieldError['in'], pointer: string): Date | undefined {
-  if (value === undefined) return undefined
-  const d = new Date(value)
-  if (Number.isNaN(d.getTime())) throw problems.field(where, pointer, 'is not a date-time this registry can represent')
-  return d
-}
-
-function notInFuture(d: Date | undefined, pointer: string) {
-  if (d && d.getTime() > Date.now() + CLOCK_SKEW_MS) throw problems.field('body', pointer, 'must not be in the future')
-}
-
-function qualificationId(raw: string): string {
-  if (!UUID.test(raw)) throw problems.notFound('qualification', raw)
-  return raw.toLowerCase()
-}
-
-function usccFromPath(raw: string): string {
-  const checked = checkUscc(raw)
-  if (!checked.valid) throw problems.notFound('enterprise', raw)
-  return checked.uscc
-}
+const qualificationId = (raw: string) => uuidFromPath(raw, 'qualification')
 
 /** validFrom plus whole months in UTC, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb). */
 export function addMonths(from: Date, months: number): Date {
@@ -61,21 +38,16 @@ export function addMonths(from: Date, months: number): Date {
   return d
 }
 
-function pageOf(rows: Awaited<ReturnType<typeof repo.listDocs>>, limit: number) {
-  const page = rows.slice(0, limit)
-  const last = page[page.length - 1]
-  return {
-    items: page.map((r) => repo.render(r)),
-    nextCursor: rows.length > limit && last ? encodeCursor([last.grantedAt, last.id]) : null,
-  }
+function pageOfDocs(rows: Awaited<ReturnType<typeof repo.listDocs>>, limit: number) {
+  const { rows: page, nextCursor } = pageOf(rows, limit, (r) => [r.grantedAt, r.id])
+  return { items: page.map((r) => repo.render(r)), nextCursor }
 }
 
-export function createQualificationService(db: Database) {
+export function createQualificationService(db: Database, clock: Clock = systemClock) {
   function listFilter(f: Omit<ListQualificationsFilter, 'uscc' | 'countyCode'> & { uscc?: string; countyCode?: string | undefined }): repo.ListFilter {
-    const after = decodeCursor(f.cursor, ['string', 'string']) as [string, string] | undefined
-    if (after && (Number.isNaN(new Date(after[0]).getTime()) || !UUID.test(after[1]))) {
-      throw problems.field('query', '/cursor', 'is not a cursor returned by this list')
-    }
+    const after = decodeCursor(f.cursor, ['string', 'string'], ([at, id]) => !Number.isNaN(new Date(at as string).getTime()) && isUuid(id as string)) as
+      | [string, string]
+      | undefined
     return {
       type: f.type,
       status: f.status,
@@ -106,14 +78,14 @@ export function createQualificationService(db: Database) {
         if (!checked.valid) throw problems.field('query', '/uscc', `is not a valid 统一社会信用代码: ${checked.message}`)
         uscc = checked.uscc
       }
-      return pageOf(await repo.listDocs(db, listFilter({ ...filter, uscc })), filter.limit)
+      return pageOfDocs(await repo.listDocs(db, listFilter({ ...filter, uscc })), filter.limit)
     },
 
     async listOfEnterprise(rawUscc: string, filter: Omit<ListQualificationsFilter, 'uscc' | 'countyCode'>) {
       const uscc = usccFromPath(rawUscc)
       const rows = await repo.listDocs(db, listFilter({ ...filter, uscc }))
       if (rows.length === 0 && !(await repo.enterpriseCounty(db, uscc))) throw problems.notFound('enterprise', uscc)
-      return pageOf(rows, filter.limit)
+      return pageOfDocs(rows, filter.limit)
     },
 
     async history(rawId: string, knownAt?: string) {
@@ -126,7 +98,7 @@ export function createQualificationService(db: Database) {
     async grant(actor: Actor, rawUscc: string, input: GrantQualificationInput): Promise<QualificationResult & { id: string }> {
       const uscc = usccFromPath(rawUscc)
       const grantedAt = instant(input.grantedAt, 'body', '/grantedAt')
-      notInFuture(grantedAt, '/grantedAt')
+      notInFuture(clock, grantedAt, '/grantedAt')
       const validFrom = instant(input.validFrom, 'body', '/validFrom') ?? grantedAt
       const explicitUntil = input.validUntil === undefined ? undefined : input.validUntil === null ? null : instant(input.validUntil, 'body', '/validUntil')
       if (explicitUntil && explicitUntil <= validFrom) throw problems.field('body', '/validUntil', 'must be after validFrom')
@@ -213,8 +185,8 @@ export function createQualificationService(db: Database) {
       const effectiveAt = instant(input.effectiveAt, 'body', '/effectiveAt')
       const occurredAt = instant(input.occurredAt, 'body', '/occurredAt')
       const decidedAt = instant(input.decision.decidedAt, 'body', '/decision/decidedAt')
-      notInFuture(occurredAt, '/occurredAt')
-      notInFuture(decidedAt, '/decision/decidedAt')
+      notInFuture(clock, occurredAt, '/occurredAt')
+      notInFuture(clock, decidedAt, '/decision/decidedAt')
 
       return db.transaction(async (tx) => {
         const current = await repo.lockQualification(tx, id)

@@ -3,12 +3,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
 import { requireMergePatch } from '../../plugins/merge-patch.ts'
+import { IfMatchHeaders } from '../../lib/schemas.ts'
 import { createReferenceService } from './reference.service.ts'
 import {
   County,
   CreateQualificationType,
   Department,
-  IfMatchHeaders,
   ListOf,
   PatchQualificationType,
   QualificationType,
@@ -63,7 +63,7 @@ export default async function referenceRoutes(fastify: FastifyInstance) {
       summary: 'Change a catalog entry (JSON Merge Patch; the code cannot change)',
       tags,
       params: TypeCodeParams,
-      headers: IfMatchHeaders,
+      headers: IfMatchHeaders(),
       body: { content: { 'application/merge-patch+json': { schema: PatchQualificationType } } },
       response: { 200: QualificationType, ...problemResponses(404, 412) },
     },

@@ -74,5 +74,4 @@ export const PatchQualificationType = Type.Object(
 export type PatchQualificationTypeInput = Static<typeof PatchQualificationType>
 
 export const TypeCodeParams = Type.Object({ code: Type.String({ maxLength: 64 }) })
-export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 512 })) })
 export const ListOf = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item) })

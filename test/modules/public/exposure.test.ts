@@ -3,7 +3,7 @@ import { compactVerify, createLocalJWKSet } from 'jose'
 import t from 'tap'
 import { build } from '../../helpers/app.ts'
 import { createEnterprise, grant } from '../../helpers/fixtures.ts'
-import { encodeCursor } from '../../../src/lib/http.ts'
+import { encodeCursor } from '../../../src/lib/paging.ts'
 
 t.test('verification and showcase leak no contact person, phone, e-mail, address or legal representative', async (t) => {
   const app = await build(t, { PUBLIC_RATE_LIMIT_MAX: '100000' })

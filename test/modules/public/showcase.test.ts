@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { build, newUscc } from '../../helpers/app.ts'
 import { changeStatus, createEnterprise, grant } from '../../helpers/fixtures.ts'
-import { encodeCursor } from '../../../src/lib/http.ts'
+import { encodeCursor } from '../../../src/lib/paging.ts'
 
 const app = await build(t, { PUBLIC_RATE_LIMIT_MAX: '100000' })
 const LISTING = { type: 'HAOPIN_SHANDONG_BRAND', certificateNo: undefined, title: '品牌', grantedAt: '2024-01-01T00:00:00.000Z', validUntil: null }
