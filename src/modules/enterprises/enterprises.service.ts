@@ -72,6 +72,76 @@ function changes(before: Record<string, unknown>, after: Record<string, unknown>
 
 const checkCreateItem = validator<CreateEnterpriseInput>(CreateEnterprise)
 
+/** Receives a write's last statements: tx.commit to end the transaction with them, or the identity to go on. */
+export type Finish = <T>(work: Promise<T>) => Promise<T>
+
+/**
+ * Writes rows in the caller's transaction and audits every change against the documents the
+ * caller read before (beforeDocs); `finish` receives the last statements (tx.commit sends the
+ * COMMIT with them; a caller composing more writes passes them through). Returns each row's outcome.
+ */
+async function writeRows(
+  tx: Transaction,
+  actor: Actor,
+  rows: repo.EnterpriseRow[],
+  before: Map<string, repo.EnterpriseRow>,
+  beforeDocs: Map<string, EnterpriseDoc>,
+  mode: 'create' | 'upsert',
+  finish: Finish,
+) {
+  const now = new Date()
+  const written = await repo.upsertRows(tx, rows, mode)
+  if (mode === 'create') {
+    const existing = rows.find((r) => !written.has(r.uscc))
+    if (existing) throw new AppError('enterprise_exists', `enterprise ${existing.uscc} is already registered; change it with PATCH /v1/enterprises/${existing.uscc}`)
+  }
+  const listsChanged = await repo.replaceCultivationLists(tx, rows, before)
+  await repo.touchEnterprises(tx, [...listsChanged].filter((u) => !written.has(u)))
+  const outcomes = new Map<string, Outcome>(rows.map((r) => [r.uscc, written.get(r.uscc) ?? (listsChanged.has(r.uscc) ? 'updated' : 'unchanged')]))
+  const created = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) === 'created')
+  const updated = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) === 'updated')
+  // A creation's audit entry is its whole document, written by the statement that builds it.
+  const refreshed = docs.refreshDocuments(tx, rows.map((r) => r.uscc), now, { actor, usccs: created })
+  // With no update to audit, the refresh is the last statement and travels with the COMMIT.
+  if (updated.length === 0) return { outcomes, docs: await finish(refreshed) }
+  const afterDocs = await refreshed
+  await finish(
+    appendAudit(
+      tx,
+      actor,
+      // An updated enterprise existed, so the caller read its document before.
+      updated.map((uscc) => ({
+        operation: 'enterprise.update',
+        entityType: 'enterprise',
+        entityId: uscc,
+        ...changes(JSON.parse(beforeDocs.get(uscc)!.doc), JSON.parse(afterDocs.get(uscc)!.doc)),
+      })),
+    ),
+  )
+  return { outcomes, docs: afterDocs }
+}
+
+/**
+ * Upserts validated enterprises by USCC in the caller's transaction (fields an item omits keep their
+ * stored values); a county actor may not take over another county's enterprise. Returns each outcome.
+ */
+export async function upsertEnterprises(
+  tx: Transaction,
+  actor: Actor,
+  group: { uscc: string; input: CreateEnterpriseInput }[],
+  finish: Finish = (work) => work,
+): Promise<Map<string, Outcome>> {
+  const before = await repo.rowsOf(tx, group.map((a) => a.uscc))
+  for (const a of group) {
+    const existing = before.get(a.uscc)
+    // A county system may not take over another county's enterprise by upserting it.
+    if (existing) assertCountyAccess(actor, existing.county_code)
+  }
+  const rows = group.map((a) => rowFrom(a.input, a.uscc, before.get(a.uscc)))
+  const beforeDocs = await docs.currentDocuments(tx, [...before.keys()], new Date())
+  return (await writeRows(tx, actor, rows, before, beforeDocs, 'upsert', finish)).outcomes
+}
+
 export function createEnterpriseService(db: Database) {
   let counties: Promise<Map<string, { retired: boolean; successor: string | null }>> | undefined
   // Counties change only by migration; one read per process is enough.
@@ -92,50 +162,6 @@ export function createEnterpriseService(db: Database) {
     if (county.retired) {
       throw problems.field('body', pointer, `county code ${code} is retired${county.successor ? `; use ${county.successor}` : ''}`)
     }
-  }
-
-  /**
-   * Writes rows in the caller's transaction, audits every change against the documents the
-   * caller read before (beforeDocs) and commits; returns each row's outcome.
-   */
-  async function writeRows(
-    tx: Transaction,
-    actor: Actor,
-    rows: repo.EnterpriseRow[],
-    before: Map<string, repo.EnterpriseRow>,
-    beforeDocs: Map<string, EnterpriseDoc>,
-    mode: 'create' | 'upsert',
-  ) {
-    const now = new Date()
-    const written = await repo.upsertRows(tx, rows, mode)
-    if (mode === 'create') {
-      const existing = rows.find((r) => !written.has(r.uscc))
-      if (existing) throw new AppError('enterprise_exists', `enterprise ${existing.uscc} is already registered; change it with PATCH /v1/enterprises/${existing.uscc}`)
-    }
-    const listsChanged = await repo.replaceCultivationLists(tx, rows, before)
-    await repo.touchEnterprises(tx, [...listsChanged].filter((u) => !written.has(u)))
-    const outcomes = new Map<string, Outcome>(rows.map((r) => [r.uscc, written.get(r.uscc) ?? (listsChanged.has(r.uscc) ? 'updated' : 'unchanged')]))
-    const created = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) === 'created')
-    const updated = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) === 'updated')
-    // A creation's audit entry is its whole document, written by the statement that builds it.
-    const refreshed = docs.refreshDocuments(tx, rows.map((r) => r.uscc), now, { actor, usccs: created })
-    // With no update to audit, the refresh is the last statement and travels with the COMMIT.
-    if (updated.length === 0) return { outcomes, docs: await tx.commit(refreshed) }
-    const afterDocs = await refreshed
-    await tx.commit(
-      appendAudit(
-        tx,
-        actor,
-        // An updated enterprise existed, so the caller read its document before.
-        updated.map((uscc) => ({
-          operation: 'enterprise.update',
-          entityType: 'enterprise',
-          entityId: uscc,
-          ...changes(JSON.parse(beforeDocs.get(uscc)!.doc), JSON.parse(afterDocs.get(uscc)!.doc)),
-        })),
-      ),
-    )
-    return { outcomes, docs: afterDocs }
   }
 
   return {
@@ -168,7 +194,7 @@ export function createEnterpriseService(db: Database) {
       assertCountyAccess(actor, input.countyCode, 'register')
       const row = rowFrom(input, uscc)
       return db.transaction(async (tx) => {
-        const written = await writeRows(tx, actor, [row], new Map(), new Map(), 'create')
+        const written = await writeRows(tx, actor, [row], new Map(), new Map(), 'create', (work) => tx.commit(work))
         return written.docs.get(uscc)!
       })
     },
@@ -185,7 +211,7 @@ export function createEnterpriseService(db: Database) {
         assertCountyAccess(actor, current.county_code)
         const row = mergePatch(current, patch)
         if (row.county_code !== current.county_code) assertCountyAccess(actor, row.county_code, 'move enterprises into')
-        const written = await writeRows(tx, actor, [row], before, beforeDocs, 'upsert')
+        const written = await writeRows(tx, actor, [row], before, beforeDocs, 'upsert', (work) => tx.commit(work))
         return written.docs.get(uscc)!
       })
     },
@@ -223,17 +249,7 @@ export function createEnterpriseService(db: Database) {
         })
       }
 
-      const write = async (tx: Transaction, group: typeof accepted) => {
-        const before = await repo.rowsOf(tx, group.map((a) => a.uscc))
-        for (const a of group) {
-          const existing = before.get(a.uscc)
-          // A county system may not take over another county's enterprise by upserting it.
-          if (existing) assertCountyAccess(actor, existing.county_code)
-        }
-        const rows = group.map((a) => rowFrom(a.input, a.uscc, before.get(a.uscc)))
-        const beforeDocs = await docs.currentDocuments(tx, [...before.keys()], new Date())
-        return (await writeRows(tx, actor, rows, before, beforeDocs, 'upsert')).outcomes
-      }
+      const write = (tx: Transaction, group: typeof accepted) => upsertEnterprises(tx, actor, group, (work) => tx.commit(work))
       const record = (a: (typeof accepted)[number], outcome: Outcome) =>
         results.push({ index: a.index, uscc: a.uscc, status: outcome === 'created' ? 201 : 200, outcome })
 

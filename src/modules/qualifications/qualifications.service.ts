@@ -2,7 +2,7 @@
 // with back-dated changes, and as-of reads. Every write runs in one transaction with its event
 // and audit entry; status changes lock the qualification row first so concurrent ones serialise.
 import { randomUUID } from 'node:crypto'
-import type { Database } from '../../db/client.ts'
+import type { Database, Transaction } from '../../db/client.ts'
 import { assertCountyAccess } from '../../lib/actor.ts'
 import { assertIfMatch, etagOf } from '../../lib/http.ts'
 import { decodeCursor, pageOf } from '../../lib/paging.ts'
@@ -97,81 +97,7 @@ export function createQualificationService(db: Database, clock: Clock = systemCl
 
     async grant(actor: Actor, rawUscc: string, input: GrantQualificationInput): Promise<QualificationResult & { id: string }> {
       const uscc = usccFromPath(rawUscc)
-      const grantedAt = instant(input.grantedAt, 'body', '/grantedAt')
-      notInFuture(clock, grantedAt, '/grantedAt')
-      const validFrom = instant(input.validFrom, 'body', '/validFrom') ?? grantedAt
-      const explicitUntil = input.validUntil === undefined ? undefined : input.validUntil === null ? null : instant(input.validUntil, 'body', '/validUntil')
-      if (explicitUntil && explicitUntil <= validFrom) throw problems.field('body', '/validUntil', 'must be after validFrom')
-
-      return db.transaction(async (tx) => {
-        const context = await repo.grantContext(tx, uscc, input.type, input.certificateNo ?? null)
-        if (!context.county_code) throw problems.notFound('enterprise', uscc)
-        assertCountyAccess(actor, context.county_code, 'grant qualifications to')
-        const type = context.type
-        if (!type) throw problems.field('body', '/type', `unknown qualification type "${input.type}" (see GET /v1/qualification-types)`)
-        if (type.certificate_based && !input.certificateNo) {
-          throw problems.field('body', '/certificateNo', `is required: ${input.type} is certificate-based`)
-        }
-        const validUntil =
-          explicitUntil !== undefined ? explicitUntil : type.default_validity_months ? addMonths(validFrom, type.default_validity_months) : null
-
-        if (input.renews) {
-          const renewed = await repo.lockQualification(tx, input.renews.toLowerCase())
-          if (!renewed) throw problems.field('body', '/renews', `qualification ${input.renews} does not exist`)
-          if (renewed.uscc !== uscc || renewed.type_code !== input.type) {
-            throw problems.field('body', '/renews', `qualification ${renewed.id} is a ${renewed.type_code} of ${renewed.uscc}; a renewal keeps the enterprise and the type`)
-          }
-          if (renewed.renewed_by) {
-            throw new AppError('already_renewed', `qualification ${renewed.id} is already renewed by ${renewed.renewed_by}`, { renewedBy: renewed.renewed_by })
-          }
-          if (['revoked', 'annulled', 'withdrawn'].includes(renewed.status)) {
-            throw new AppError('conflict', `qualification ${renewed.id} is ${renewed.status}; only an active, suspended or expired qualification can be renewed`, { currentStatus: renewed.status })
-          }
-        }
-        if (context.certificate_holder) throw certificateTaken(input.type, input.certificateNo!, context.certificate_holder)
-
-        const id = randomUUID()
-        // The qualification, its first event and its document with the audit entry, sent with
-        // the COMMIT in one round trip; a unique rule taken meanwhile fails the insert and the rest.
-        const inserted = repo.insertQualification(tx, {
-          id,
-          uscc,
-          type: input.type,
-          certificateNo: input.certificateNo ?? null,
-          title: input.title ?? null,
-          scope: input.scope ?? null,
-          issuer: input.issuer,
-          issuerLevel: input.issuerLevel,
-          grantedAt,
-          validFrom,
-          validUntil,
-          batch: input.batch ?? null,
-          renews: input.renews?.toLowerCase() ?? null,
-          documents: input.documents ?? [],
-        })
-        const event = repo.appendEvent(tx, {
-          qualificationId: id,
-          from: null,
-          to: 'active',
-          reasonCode: input.renews ? 'renewal' : 'grant',
-          reason: null,
-          occurredAt: null,
-          effectiveAt: grantedAt,
-          decision: { authority: input.issuer, level: input.issuerLevel, documentNo: null, decidedAt: grantedAt },
-        }, actor)
-        // The document, with the audit entry (the whole document as `after`) written by the same statement.
-        const document = repo.findDocAudited(tx, id, actor, { operation: 'qualification.grant' })
-        try {
-          const [, , doc] = await tx.commit(Promise.all([inserted, event, document]))
-          return { ...result(doc), id }
-        } catch (error) {
-          // A concurrent grant took the number or the renewal between the checks and the insert.
-          const taken = repo.takenRule(error)
-          if (taken === 'renewal') throw new AppError('already_renewed', `qualification ${input.renews} is already renewed`)
-          if (taken === 'certificate') throw certificateTaken(input.type, input.certificateNo!, null)
-          throw error
-        }
-      })
+      return db.transaction((tx) => grantQualification(tx, actor, clock, uscc, input, (work) => tx.commit(work)))
     },
 
     async changeStatus(actor: Actor, principal: Principal, rawId: string, input: StatusChangeInput, ifMatch: string | undefined) {
@@ -233,6 +159,94 @@ export function createQualificationService(db: Database, clock: Clock = systemCl
         return { id, doc: `{"change":${changed},"qualification":${repo.render(after)}}`, etag: etagOf(after.base) }
       })
     },
+  }
+}
+
+/**
+ * Records a grant in the caller's transaction: the qualification, its first event, its document and
+ * audit entry. `finish` receives the last statements (tx.commit sends the COMMIT with them; a caller
+ * composing more writes passes them through).
+ */
+export async function grantQualification(
+  tx: Transaction,
+  actor: Actor,
+  clock: Clock,
+  uscc: string,
+  input: GrantQualificationInput,
+  finish: <T>(work: Promise<T>) => Promise<T> = (work) => work,
+): Promise<QualificationResult & { id: string }> {
+  const grantedAt = instant(input.grantedAt, 'body', '/grantedAt')
+  notInFuture(clock, grantedAt, '/grantedAt')
+  const validFrom = instant(input.validFrom, 'body', '/validFrom') ?? grantedAt
+  const explicitUntil = input.validUntil === undefined ? undefined : input.validUntil === null ? null : instant(input.validUntil, 'body', '/validUntil')
+  if (explicitUntil && explicitUntil <= validFrom) throw problems.field('body', '/validUntil', 'must be after validFrom')
+
+  const context = await repo.grantContext(tx, uscc, input.type, input.certificateNo ?? null)
+  if (!context.county_code) throw problems.notFound('enterprise', uscc)
+  assertCountyAccess(actor, context.county_code, 'grant qualifications to')
+  const type = context.type
+  if (!type) throw problems.field('body', '/type', `unknown qualification type "${input.type}" (see GET /v1/qualification-types)`)
+  if (type.certificate_based && !input.certificateNo) {
+    throw problems.field('body', '/certificateNo', `is required: ${input.type} is certificate-based`)
+  }
+  const validUntil =
+    explicitUntil !== undefined ? explicitUntil : type.default_validity_months ? addMonths(validFrom, type.default_validity_months) : null
+
+  if (input.renews) {
+    const renewed = await repo.lockQualification(tx, input.renews.toLowerCase())
+    if (!renewed) throw problems.field('body', '/renews', `qualification ${input.renews} does not exist`)
+    if (renewed.uscc !== uscc || renewed.type_code !== input.type) {
+      throw problems.field('body', '/renews', `qualification ${renewed.id} is a ${renewed.type_code} of ${renewed.uscc}; a renewal keeps the enterprise and the type`)
+    }
+    if (renewed.renewed_by) {
+      throw new AppError('already_renewed', `qualification ${renewed.id} is already renewed by ${renewed.renewed_by}`, { renewedBy: renewed.renewed_by })
+    }
+    if (['revoked', 'annulled', 'withdrawn'].includes(renewed.status)) {
+      throw new AppError('conflict', `qualification ${renewed.id} is ${renewed.status}; only an active, suspended or expired qualification can be renewed`, { currentStatus: renewed.status })
+    }
+  }
+  if (context.certificate_holder) throw certificateTaken(input.type, input.certificateNo!, context.certificate_holder)
+
+  const id = randomUUID()
+  // The qualification, its first event and its document with the audit entry, sent with
+  // the COMMIT in one round trip; a unique rule taken meanwhile fails the insert and the rest.
+  const inserted = repo.insertQualification(tx, {
+    id,
+    uscc,
+    type: input.type,
+    certificateNo: input.certificateNo ?? null,
+    title: input.title ?? null,
+    scope: input.scope ?? null,
+    issuer: input.issuer,
+    issuerLevel: input.issuerLevel,
+    grantedAt,
+    validFrom,
+    validUntil,
+    batch: input.batch ?? null,
+    renews: input.renews?.toLowerCase() ?? null,
+    documents: input.documents ?? [],
+  })
+  const event = repo.appendEvent(tx, {
+    qualificationId: id,
+    from: null,
+    to: 'active',
+    reasonCode: input.renews ? 'renewal' : 'grant',
+    reason: null,
+    occurredAt: null,
+    effectiveAt: grantedAt,
+    decision: { authority: input.issuer, level: input.issuerLevel, documentNo: null, decidedAt: grantedAt },
+  }, actor)
+  // The document, with the audit entry (the whole document as `after`) written by the same statement.
+  const document = repo.findDocAudited(tx, id, actor, { operation: 'qualification.grant' })
+  try {
+    const [, , doc] = await finish(Promise.all([inserted, event, document]))
+    return { ...result(doc), id }
+  } catch (error) {
+    // A concurrent grant took the number or the renewal between the checks and the insert.
+    const taken = repo.takenRule(error)
+    if (taken === 'renewal') throw new AppError('already_renewed', `qualification ${input.renews} is already renewed`)
+    if (taken === 'certificate') throw certificateTaken(input.type, input.certificateNo!, null)
+    throw error
   }
 }
 

@@ -1,0 +1,228 @@
+// Reads an uploaded spreadsheet: .xlsx (exceljs's streaming reader, the first worksheet) or CSV
+// (csv-parse; UTF-8, GBK/GB18030 or UTF-16, comma or tab separated). `inspect` finds everything
+// wrong with the file as a whole before a job exists; `rows` then streams its data rows.
+import { Readable } from 'node:stream'
+import { parse as parseCsv } from 'csv-parse'
+import ExcelJS from 'exceljs'
+import iconv from 'iconv-lite'
+import JSZip from 'jszip'
+import { AppError } from '../../lib/problems.ts'
+import type { Cell } from './cells.ts'
+import { isBlank } from './cells.ts'
+
+export type ImportFormat = 'xlsx' | 'csv'
+
+export interface InspectedFile {
+  format: ImportFormat
+  /** The header row's cells as text. */
+  header: string[]
+  /** Data rows at most (blank rows included): the limit is checked against it. */
+  rowsAtMost: number
+  /** CSV only: the text, decoded. */
+  text?: string
+}
+
+const unreadable = (detail: string) => new AppError('import_file_unreadable', detail)
+
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04])
+const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0])
+
+/** What the bytes are, whatever the upload's name or content type says. */
+export function sniffFormat(bytes: Buffer): ImportFormat {
+  if (bytes.length === 0) throw new AppError('import_file_empty', '上传的文件为空（0字节）')
+  if (bytes.subarray(0, 4).equals(ZIP_MAGIC)) return 'xlsx'
+  if (bytes.subarray(0, 4).equals(OLE_MAGIC)) throw unreadable('这是旧版 Excel（.xls）或其他 Office 文件：请在 Excel 中“另存为” .xlsx 或 CSV 后再导入')
+  // Text has no NUL bytes, except UTF-16, which starts with its byte order mark.
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)
+  if (!utf16 && bytes.subarray(0, 8192).includes(0)) throw unreadable('文件既不是 .xlsx 也不是 CSV 文本')
+  return 'csv'
+}
+
+/** CSV bytes as text: UTF-8 (with or without BOM) when valid, UTF-16 by its BOM, otherwise GB18030 (a superset of GBK). */
+export function decodeCsv(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return iconv.decode(bytes, 'utf-16le')
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return iconv.decode(bytes, 'utf-16be')
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    const text = iconv.decode(bytes, 'gb18030')
+    if (text.includes('\ufffd')) throw unreadable('无法识别文件的文字编码：请保存为 UTF-8 或 GBK 编码的 CSV')
+    return text
+  }
+}
+
+/** The separator of a CSV text: tab when its first line has tabs and no commas outside quotes, else comma. */
+function delimiterOf(text: string): ',' | '\t' {
+  const first = text.slice(0, text.search(/\r?\n|$/))
+  const outside = first.replace(/"[^"]*"/g, '')
+  return outside.includes('\t') && !outside.includes(',') ? '\t' : ','
+}
+
+/** Records in a CSV text, counted with quotes respected; throws when a quote is never closed (a cut-off file). */
+function countCsvRecords(text: string): number {
+  let records = 0
+  let quoted = false
+  let content = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 34) {
+      quoted = !quoted
+      content = true
+    } else if (!quoted && (c === 10 || c === 13)) {
+      if (content) records++
+      content = false
+      if (c === 13 && text.charCodeAt(i + 1) === 10) i++
+    } else if (c !== 0xfeff) content = true
+  }
+  if (quoted) throw unreadable('CSV 文件在引号内结束，文件可能不完整（上传被截断？）请重新导出后再上传')
+  return records + (content ? 1 : 0)
+}
+
+async function csvRecords(text: string, options: { toLine?: number } = {}): Promise<string[][]> {
+  const out: string[][] = []
+  const parser = Readable.from([text]).pipe(
+    parseCsv({ bom: true, delimiter: delimiterOf(text), relax_column_count: true, skip_empty_lines: false, ...(options.toLine ? { to_line: options.toLine } : {}) }),
+  )
+  for await (const record of parser) out.push(record as string[])
+  return out
+}
+
+interface SheetScan {
+  path: string
+  rowElements: number
+  merges: string[]
+}
+
+/** The workbook's first worksheet, scanned as XML: its rows counted, its merged ranges found. */
+async function scanFirstSheet(bytes: Buffer): Promise<SheetScan> {
+  let zip: JSZip
+  try {
+    zip = await JSZip.loadAsync(bytes, { checkCRC32: false })
+  } catch {
+    throw unreadable('xlsx 文件已损坏或不完整（上传被截断？），无法打开；请重新保存后再上传')
+  }
+  const workbook = await zip.file('xl/workbook.xml')?.async('string')
+  const rels = await zip.file('xl/_rels/workbook.xml.rels')?.async('string')
+  if (!workbook || !rels) throw unreadable('压缩包里没有 Excel 工作簿：请上传 .xlsx 或 CSV 文件')
+  const rid = /<(?:\w+:)?sheet\b[^>]*\br:id="([^"]+)"/.exec(workbook)?.[1]
+  const target = rid && new RegExp(`<Relationship\\b[^>]*\\bId="${rid}"[^>]*\\bTarget="([^"]+)"`).exec(rels)?.[1]
+  const target2 = rid && !target ? new RegExp(`<Relationship\\b[^>]*\\bTarget="([^"]+)"[^>]*\\bId="${rid}"`).exec(rels)?.[1] : undefined
+  const relative = target ?? target2
+  if (!relative) throw unreadable('工作簿里没有工作表')
+  const path = relative.startsWith('/') ? relative.slice(1) : `xl/${relative}`
+  const sheet = zip.file(path)
+  if (!sheet) throw unreadable('工作簿里没有工作表')
+  let rowElements = 0
+  const merges: string[] = []
+  let carry = ''
+  await new Promise<void>((resolve, reject) => {
+    const stream = sheet.nodeStream('nodebuffer')
+    stream.on('data', (chunk: Buffer) => {
+      const text = carry + chunk.toString('latin1')
+      for (const m of text.matchAll(/<row\b[^>]*?(\/?)>/g)) if (m[1] !== '/') rowElements++
+      for (const m of text.matchAll(/<mergeCell\b[^>]*\bref="([^"]+)"/g)) merges.push(m[1]!)
+      // A tag cut at the chunk's end is read with the next chunk.
+      const open = text.lastIndexOf('<')
+      carry = open >= 0 && text.indexOf('>', open) < 0 ? text.slice(open) : ''
+    })
+    stream.on('error', () => reject(unreadable('xlsx 文件已损坏，工作表无法读取')))
+    stream.on('end', () => resolve())
+  })
+  return { path, rowElements, merges }
+}
+
+function xlsxCell(value: unknown): Cell {
+  if (value === null || value === undefined) return null
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value
+  if (value instanceof Date) return value.toISOString().slice(0, 10)
+  if (typeof value === 'object') {
+    const v = value as { formula?: string; sharedFormula?: string; richText?: { text: string }[]; error?: string; text?: unknown }
+    if (v.formula !== undefined || v.sharedFormula !== undefined) return { f: v.formula ?? v.sharedFormula ?? '' }
+    if (v.richText) return v.richText.map((r) => r.text).join('')
+    if (v.error !== undefined) return { e: v.error }
+    if (v.text !== undefined) return xlsxCell(v.text)
+  }
+  return String(value)
+}
+
+/** The rows of the first worksheet, as cells (index 0 = column A), with their sheet row numbers. */
+async function* xlsxRows(bytes: Buffer): AsyncGenerator<{ row: number; cells: Cell[] }> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([bytes]), {
+    sharedStrings: 'cache',
+    hyperlinks: 'ignore',
+    styles: 'ignore',
+    worksheets: 'emit',
+    entries: 'emit',
+  } as ConstructorParameters<typeof ExcelJS.stream.xlsx.WorkbookReader>[1])
+  for await (const sheet of reader) {
+    for await (const row of sheet as unknown as AsyncIterable<{ number: number; values: unknown[] }>) {
+      const values = row.values
+      const cells: Cell[] = []
+      for (let i = 1; i < values.length; i++) cells.push(xlsxCell(values[i]))
+      yield { row: row.number, cells }
+    }
+    return
+  }
+}
+
+async function* csvRows(text: string): AsyncGenerator<{ row: number; cells: Cell[] }> {
+  const parser = Readable.from([text]).pipe(parseCsv({ bom: true, delimiter: delimiterOf(text), relax_column_count: true, skip_empty_lines: false, info: true }))
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    // A record's number is the line it ends on (a quoted cell may span lines).
+    yield { row: info.lines, cells: record }
+  }
+}
+
+/** Data rows (after the header; blank rows skipped) of a file `inspect` accepted. */
+export async function* dataRows(bytes: Buffer, format: ImportFormat): AsyncGenerator<{ row: number; cells: Cell[] }> {
+  let header = true
+  for await (const r of format === 'xlsx' ? xlsxRows(bytes) : csvRows(decodeCsv(bytes))) {
+    if (r.cells.every(isBlank)) continue
+    if (header) {
+      header = false
+      continue
+    }
+    yield r
+  }
+}
+
+/** Everything the file as a whole can be refused for: not a spreadsheet, damaged, cut off, merged cells, empty, too long. */
+export async function inspect(bytes: Buffer, maxRows: number): Promise<InspectedFile> {
+  const format = sniffFormat(bytes)
+  let header: string[] | undefined
+  let rowsAtMost: number
+  let text: string | undefined
+  if (format === 'xlsx') {
+    const scan = await scanFirstSheet(bytes)
+    if (scan.merges.length > 0) {
+      const shown = scan.merges.slice(0, 5).join('、')
+      throw new AppError('import_file_unreadable', `工作表含合并单元格（${shown}${scan.merges.length > 5 ? ` 等${scan.merges.length}处` : ''}）：请取消合并，让每行每列各有自己的值后再导入`, { mergedCells: scan.merges.slice(0, 100) })
+    }
+    rowsAtMost = scan.rowElements
+    try {
+      for await (const r of xlsxRows(bytes)) {
+        if (r.cells.every(isBlank)) continue
+        header = r.cells.map((c) => (c === null ? '' : typeof c === 'object' ? ('f' in c ? `=${c.f}` : c.e) : String(c)))
+        break
+      }
+    } catch {
+      throw unreadable('xlsx 文件已损坏，工作表无法读取；请重新保存后再上传')
+    }
+  } else {
+    text = decodeCsv(bytes)
+    rowsAtMost = countCsvRecords(text)
+    try {
+      const first = (await csvRecords(text, { toLine: 50 })).find((r) => r.some((c) => c.trim() !== ''))
+      header = first
+    } catch {
+      throw unreadable('CSV 文件格式有误（引号不配对或分隔符不一致），无法读取表头')
+    }
+  }
+  if (!header) throw new AppError('import_file_empty', '文件里没有任何内容：第一行应为表头，从第二行起每行一条记录')
+  const dataRowsAtMost = Math.max(0, rowsAtMost - 1)
+  if (dataRowsAtMost > maxRows) {
+    throw new AppError('import_too_many_rows', `文件最多可有${maxRows}行数据，此文件有${dataRowsAtMost}行：请拆分成多个文件导入`, { maxRows, rows: dataRowsAtMost })
+  }
+  return { format, header, rowsAtMost: dataRowsAtMost, ...(text !== undefined ? { text } : {}) }
+}
