@@ -19,6 +19,8 @@ import enterpriseRoutes from './modules/enterprises/enterprises.routes.ts'
 import auditRoutes from './modules/audit/audit.routes.ts'
 import qualificationRoutes from './modules/qualifications/qualifications.routes.ts'
 import publicRoutes from './modules/public/public.routes.ts'
+import importRoutes from './modules/imports/imports.routes.ts'
+import { importWorker, type ImportWorker } from './modules/imports/worker.ts'
 import { documentRefresher, type DocumentRefresher } from './modules/enterprises/document-refresher.ts'
 import { auditSealer } from './modules/audit/audit-sealer.ts'
 import type { Periodic } from './lib/periodic.ts'
@@ -34,6 +36,7 @@ declare module 'fastify' {
     drain(): Promise<void>
     documentRefresher: DocumentRefresher
     auditSealer: Periodic
+    importWorker: ImportWorker
   }
 }
 
@@ -91,12 +94,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('documentRefresher', refresher)
   const sealer = auditSealer(db, config.auditSealIntervalMs, app.log)
   app.decorate('auditSealer', sealer)
+  const imports = importWorker(db, app.clock, config.imports, app.log)
+  app.decorate('importWorker', imports)
   app.addHook('onReady', async () => {
     refresher.start()
     sealer.start()
+    imports.start()
   })
   app.addHook('onClose', async () => {
     await app.drain()
+    // A running import hands its job back after its current chunk; another instance resumes it.
+    await imports.stop()
     await refresher.stop()
     // The last writes are chained before the instance goes away (another instance or the next
     // start would chain them otherwise).
@@ -130,5 +138,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(auditRoutes)
   await app.register(qualificationRoutes)
   await app.register(publicRoutes)
+  await app.register(importRoutes)
   return app
 }

@@ -33,6 +33,18 @@ export interface Config {
   /** How often stale stored enterprise documents are rebuilt; 0 turns the background refresh off. */
   documentRefreshIntervalMs: number
   auditSealIntervalMs: number
+  imports: {
+    /** Largest spreadsheet an import accepts (a larger body gets 413). */
+    maxBytes: number
+    /** Most data rows one import file may have. */
+    maxRows: number
+    /** Imports this instance runs at once; 0 leaves them to other instances. */
+    workers: number
+    /** How long a running import stays with its instance without a sign of life before another takes it over. */
+    leaseMs: number
+    /** How often an idle instance looks for imports to run. */
+    pollIntervalMs: number
+  }
 }
 
 export class ConfigError extends Error {
@@ -163,6 +175,13 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyTtlHours: int('IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 90),
     documentRefreshIntervalMs: int('DOCUMENT_REFRESH_INTERVAL_MS', 1000, 0, 3_600_000),
     auditSealIntervalMs: int('AUDIT_SEAL_INTERVAL_MS', 200, 0, 3_600_000),
+    imports: {
+      maxBytes: int('IMPORT_MAX_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxRows: int('IMPORT_MAX_ROWS', 200_000, 1, 1_048_575),
+      workers: int('IMPORT_WORKERS', 1, 0, 16),
+      leaseMs: int('IMPORT_LEASE_MS', 30_000, 500, 3_600_000),
+      pollIntervalMs: int('IMPORT_POLL_INTERVAL_MS', 1000, 50, 3_600_000),
+    },
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return config

@@ -32,8 +32,9 @@ interface StoredKey {
 
 function requestHash(request: FastifyRequest): string {
   const url = request.url.split('?')
-  const body = canonicalJson(request.body ?? null)
-  return createHash('sha256').update(`${request.method} ${url[0]}?${url[1] ?? ''}\n${body}`).digest('hex')
+  // A file upload is hashed as its bytes; JSON by its canonical form.
+  const body = Buffer.isBuffer(request.body) ? request.body : canonicalJson(request.body ?? null)
+  return createHash('sha256').update(`${request.method} ${url[0]}?${url[1] ?? ''}\n`).update(body).digest('hex')
 }
 
 function documentKeyHeader(route: RouteOptions) {

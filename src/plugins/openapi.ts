@@ -114,6 +114,7 @@ export default fp(
           { name: 'qualifications', description: 'Brands and certificates with their lifecycle' },
           { name: 'public', description: 'Public verification and showcase (no token)' },
           { name: 'audit', description: 'Tamper-evident audit trail' },
+          { name: 'imports', description: 'Bulk imports from Excel and CSV files, run as jobs' },
         ],
         components: {
           securitySchemes: {

@@ -185,12 +185,16 @@ export async function takeChunk(tx: Queryable, id: string, worker: string, chunk
   return job.length > 0 && chunk.length > 0
 }
 
-/** Adds a written chunk's counts to the job, in the chunk's transaction. */
-export async function countChunk(tx: Queryable, id: string, o: { rows: number; accepted: number; rejected: number }): Promise<void> {
+/**
+ * Adds a written chunk's counts to the job, in the chunk's transaction, and extends the lease (the
+ * heartbeat skips a job row that chunk transactions keep locked).
+ */
+export async function countChunk(tx: Queryable, id: string, o: { rows: number; accepted: number; rejected: number; leaseMs: number }): Promise<void> {
   await tx.query(
-    `UPDATE import_job SET rows_done = rows_done + $2, accepted = accepted + $3, rejected = rejected + $4, updated_at = clock_timestamp()
+    `UPDATE import_job SET rows_done = rows_done + $2, accepted = accepted + $3, rejected = rejected + $4, updated_at = clock_timestamp(),
+            lease_until = clock_timestamp() + make_interval(secs => $5 / 1000.0)
      WHERE id = $1::uuid`,
-    [id, o.rows, o.accepted, o.rejected],
+    [id, o.rows, o.accepted, o.rejected, o.leaseMs],
   )
 }
 

@@ -174,16 +174,10 @@ async function* csvRows(text: string): AsyncGenerator<{ row: number; cells: Cell
   }
 }
 
-/** Data rows (after the header; blank rows skipped) of a file `inspect` accepted. */
-export async function* dataRows(bytes: Buffer, format: ImportFormat): AsyncGenerator<{ row: number; cells: Cell[] }> {
-  let header = true
+/** The non-blank rows of a file `inspect` accepted: the header row first, then the data rows. */
+export async function* sheetRows(bytes: Buffer, format: ImportFormat): AsyncGenerator<{ row: number; cells: Cell[] }> {
   for await (const r of format === 'xlsx' ? xlsxRows(bytes) : csvRows(decodeCsv(bytes))) {
-    if (r.cells.every(isBlank)) continue
-    if (header) {
-      header = false
-      continue
-    }
-    yield r
+    if (!r.cells.every(isBlank)) yield r
   }
 }
 
@@ -221,6 +215,7 @@ export async function inspect(bytes: Buffer, maxRows: number): Promise<Inspected
   }
   if (!header) throw new AppError('import_file_empty', '文件里没有任何内容：第一行应为表头，从第二行起每行一条记录')
   const dataRowsAtMost = Math.max(0, rowsAtMost - 1)
+  if (dataRowsAtMost === 0) throw new AppError('import_file_empty', '文件只有表头，没有数据行：请从第二行起每行填写一条记录')
   if (dataRowsAtMost > maxRows) {
     throw new AppError('import_too_many_rows', `文件最多可有${maxRows}行数据，此文件有${dataRowsAtMost}行：请拆分成多个文件导入`, { maxRows, rows: dataRowsAtMost })
   }
