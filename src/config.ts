@@ -40,6 +40,8 @@ export interface Config {
     maxRows: number
     /** Imports this instance runs at once; 0 leaves them to other instances. */
     workers: number
+    /** Chunks of one import written side by side (on a PostgreSQL server). */
+    writers: number
     /** How long a running import stays with its instance without a sign of life before another takes it over. */
     leaseMs: number
     /** How often an idle instance looks for imports to run. */
@@ -179,6 +181,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBytes: int('IMPORT_MAX_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxRows: int('IMPORT_MAX_ROWS', 200_000, 1, 1_048_575),
       workers: int('IMPORT_WORKERS', 1, 0, 16),
+      writers: int('IMPORT_WRITERS', 2, 1, 16),
       leaseMs: int('IMPORT_LEASE_MS', 30_000, 500, 3_600_000),
       pollIntervalMs: int('IMPORT_POLL_INTERVAL_MS', 1000, 50, 3_600_000),
     },

@@ -173,16 +173,17 @@ export async function nextChunk(db: Queryable, id: string, after: number): Promi
 }
 
 /**
- * Marks a chunk written, first thing in its writing transaction, if this worker still holds the job
- * and no one wrote the chunk before: a second writer of the same chunk waits for the first and
- * then finds it done. False when the chunk is not this worker's to write.
+ * Marks a chunk written, first thing in its writing transaction: 'lost' when this worker no longer
+ * holds the job (it stops), 'done' when someone already wrote the chunk (a second writer of the
+ * same chunk waits for the first and then finds it done), 'taken' otherwise. Chunk transactions of
+ * one job run side by side: the job row is read, not locked, and each chunk is its own row.
  */
-export async function takeChunk(tx: Queryable, id: string, worker: string, chunkNo: number): Promise<boolean> {
+export async function takeChunk(tx: Queryable, id: string, worker: string, chunkNo: number): Promise<'taken' | 'done' | 'lost'> {
   const [job, chunk] = await Promise.all([
-    tx.query(`SELECT 1 FROM import_job WHERE id = $1::uuid AND worker = $2 AND state = 'writing' FOR UPDATE`, [id, worker]),
+    tx.query(`SELECT 1 FROM import_job WHERE id = $1::uuid AND worker = $2 AND state = 'writing'`, [id, worker]),
     tx.query('UPDATE import_chunk SET done = true WHERE job_id = $1::uuid AND chunk_no = $2 AND NOT done RETURNING 1', [id, chunkNo]),
   ])
-  return job.length > 0 && chunk.length > 0
+  return job.length === 0 ? 'lost' : chunk.length === 0 ? 'done' : 'taken'
 }
 
 /**
@@ -208,7 +209,8 @@ export async function succeed(tx: Queryable, id: string, worker: string, counts?
   const rows = await tx.query(
     `UPDATE import_job SET state = 'succeeded', finished_at = clock_timestamp(), updated_at = clock_timestamp(), lease_until = NULL, file = NULL,
             rows_done = coalesce($3, rows_done), accepted = coalesce($4, accepted), rejected = coalesce($5, rejected)
-     WHERE id = $1::uuid AND worker = $2 AND state = 'writing' RETURNING 1`,
+     WHERE id = $1::uuid AND worker = $2 AND state = 'writing'
+       AND NOT EXISTS (SELECT 1 FROM import_chunk c WHERE c.job_id = $1::uuid AND NOT c.done) RETURNING 1`,
     [id, worker, counts?.rows ?? null, counts?.accepted ?? null, counts?.rejected ?? null],
   )
   if (rows.length > 0) await tx.query('DELETE FROM import_chunk WHERE job_id = $1::uuid', [id])

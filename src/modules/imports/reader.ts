@@ -1,14 +1,13 @@
-// Reads an uploaded spreadsheet: .xlsx (exceljs's streaming reader, the first worksheet) or CSV
-// (csv-parse; UTF-8, GBK/GB18030 or UTF-16, comma or tab separated). `inspect` finds everything
+// Reads an uploaded spreadsheet: .xlsx (the first worksheet, streamed: xlsx.ts) or CSV (csv-parse;
+// UTF-8, GBK/GB18030 or UTF-16, comma or tab separated). `inspect` finds everything
 // wrong with the file as a whole before a job exists; `rows` then streams its data rows.
 import { Readable } from 'node:stream'
 import { parse as parseCsv } from 'csv-parse'
-import ExcelJS from 'exceljs'
 import iconv from 'iconv-lite'
-import JSZip from 'jszip'
 import { AppError } from '../../lib/problems.ts'
 import type { Cell } from './cells.ts'
 import { isBlank } from './cells.ts'
+import { openWorkbook, worksheetRows, type Workbook } from './xlsx.ts'
 
 export type ImportFormat = 'xlsx' | 'csv'
 
@@ -88,40 +87,17 @@ async function csvRecords(text: string, options: { toLine?: number } = {}): Prom
   return out
 }
 
-interface SheetScan {
-  path: string
-  rowElements: number
-  merges: string[]
-}
-
-/** The workbook's first worksheet, scanned as XML: its rows counted, its merged ranges found. */
-async function scanFirstSheet(bytes: Buffer): Promise<SheetScan> {
-  let zip: JSZip
-  try {
-    zip = await JSZip.loadAsync(bytes, { checkCRC32: false })
-  } catch {
-    throw unreadable('xlsx 文件已损坏或不完整（上传被截断？），无法打开；请重新保存后再上传')
-  }
-  const workbook = await zip.file('xl/workbook.xml')?.async('string')
-  const rels = await zip.file('xl/_rels/workbook.xml.rels')?.async('string')
-  if (!workbook || !rels) throw unreadable('压缩包里没有 Excel 工作簿：请上传 .xlsx 或 CSV 文件')
-  const rid = /<(?:\w+:)?sheet\b[^>]*\br:id="([^"]+)"/.exec(workbook)?.[1]
-  const target = rid && new RegExp(`<Relationship\\b[^>]*\\bId="${rid}"[^>]*\\bTarget="([^"]+)"`).exec(rels)?.[1]
-  const target2 = rid && !target ? new RegExp(`<Relationship\\b[^>]*\\bTarget="([^"]+)"[^>]*\\bId="${rid}"`).exec(rels)?.[1] : undefined
-  const relative = target ?? target2
-  if (!relative) throw unreadable('工作簿里没有工作表')
-  const path = relative.startsWith('/') ? relative.slice(1) : `xl/${relative}`
-  const sheet = zip.file(path)
-  if (!sheet) throw unreadable('工作簿里没有工作表')
+/** The first worksheet's XML scanned as it is inflated: its <row> elements counted, its merged ranges found. */
+async function scanSheet(book: Workbook): Promise<{ rowElements: number; merges: string[] }> {
   let rowElements = 0
   const merges: string[] = []
   let carry = ''
+  const stream = (await book.open(book.sheetPath))!
   await new Promise<void>((resolve, reject) => {
-    const stream = sheet.nodeStream('nodebuffer')
     stream.on('data', (chunk: Buffer) => {
       const text = carry + chunk.toString('latin1')
-      for (const m of text.matchAll(/<row\b[^>]*?(\/?)>/g)) if (m[1] !== '/') rowElements++
-      for (const m of text.matchAll(/<mergeCell\b[^>]*\bref="([^"]+)"/g)) merges.push(m[1]!)
+      for (const m of text.matchAll(/<(?:\w+:)?row\b[^>]*?(\/?)>/g)) if (m[1] !== '/') rowElements++
+      for (const m of text.matchAll(/<(?:\w+:)?mergeCell\b[^>]*\bref="([^"]+)"/g)) merges.push(m[1]!)
       // A tag cut at the chunk's end is read with the next chunk.
       const open = text.lastIndexOf('<')
       carry = open >= 0 && text.indexOf('>', open) < 0 ? text.slice(open) : ''
@@ -129,41 +105,7 @@ async function scanFirstSheet(bytes: Buffer): Promise<SheetScan> {
     stream.on('error', () => reject(unreadable('xlsx 文件已损坏，工作表无法读取')))
     stream.on('end', () => resolve())
   })
-  return { path, rowElements, merges }
-}
-
-function xlsxCell(value: unknown): Cell {
-  if (value === null || value === undefined) return null
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value
-  if (value instanceof Date) return value.toISOString().slice(0, 10)
-  if (typeof value === 'object') {
-    const v = value as { formula?: string; sharedFormula?: string; richText?: { text: string }[]; error?: string; text?: unknown }
-    if (v.formula !== undefined || v.sharedFormula !== undefined) return { f: v.formula ?? v.sharedFormula ?? '' }
-    if (v.richText) return v.richText.map((r) => r.text).join('')
-    if (v.error !== undefined) return { e: v.error }
-    if (v.text !== undefined) return xlsxCell(v.text)
-  }
-  return String(value)
-}
-
-/** The rows of the first worksheet, as cells (index 0 = column A), with their sheet row numbers. */
-async function* xlsxRows(bytes: Buffer): AsyncGenerator<{ row: number; cells: Cell[] }> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([bytes]), {
-    sharedStrings: 'cache',
-    hyperlinks: 'ignore',
-    styles: 'ignore',
-    worksheets: 'emit',
-    entries: 'emit',
-  } as ConstructorParameters<typeof ExcelJS.stream.xlsx.WorkbookReader>[1])
-  for await (const sheet of reader) {
-    for await (const row of sheet as unknown as AsyncIterable<{ number: number; values: unknown[] }>) {
-      const values = row.values
-      const cells: Cell[] = []
-      for (let i = 1; i < values.length; i++) cells.push(xlsxCell(values[i]))
-      yield { row: row.number, cells }
-    }
-    return
-  }
+  return { rowElements, merges }
 }
 
 async function* csvRows(text: string): AsyncGenerator<{ row: number; cells: Cell[] }> {
@@ -176,7 +118,7 @@ async function* csvRows(text: string): AsyncGenerator<{ row: number; cells: Cell
 
 /** The non-blank rows of a file `inspect` accepted: the header row first, then the data rows. */
 export async function* sheetRows(bytes: Buffer, format: ImportFormat): AsyncGenerator<{ row: number; cells: Cell[] }> {
-  for await (const r of format === 'xlsx' ? xlsxRows(bytes) : csvRows(decodeCsv(bytes))) {
+  for await (const r of format === 'xlsx' ? worksheetRows(await openWorkbook(bytes)) : csvRows(decodeCsv(bytes))) {
     if (!r.cells.every(isBlank)) yield r
   }
 }
@@ -188,20 +130,17 @@ export async function inspect(bytes: Buffer, maxRows: number): Promise<Inspected
   let rowsAtMost: number
   let text: string | undefined
   if (format === 'xlsx') {
-    const scan = await scanFirstSheet(bytes)
+    const book = await openWorkbook(bytes)
+    const scan = await scanSheet(book)
     if (scan.merges.length > 0) {
       const shown = scan.merges.slice(0, 5).join('、')
       throw new AppError('import_file_unreadable', `工作表含合并单元格（${shown}${scan.merges.length > 5 ? ` 等${scan.merges.length}处` : ''}）：请取消合并，让每行每列各有自己的值后再导入`, { mergedCells: scan.merges.slice(0, 100) })
     }
     rowsAtMost = scan.rowElements
-    try {
-      for await (const r of xlsxRows(bytes)) {
-        if (r.cells.every(isBlank)) continue
-        header = r.cells.map((c) => (c === null ? '' : typeof c === 'object' ? ('f' in c ? `=${c.f}` : c.e) : String(c)))
-        break
-      }
-    } catch {
-      throw unreadable('xlsx 文件已损坏，工作表无法读取；请重新保存后再上传')
+    for await (const r of worksheetRows(book)) {
+      if (r.cells.every(isBlank)) continue
+      header = r.cells.map((c) => (c === null ? '' : typeof c === 'object' ? ('f' in c ? `=${c.f}` : c.e) : String(c)))
+      break
     }
   } else {
     text = decodeCsv(bytes)

@@ -228,25 +228,44 @@ export function importWorker(db: Database, clock: Clock, config: Config['imports
 
   const columnsOfJob = (job: repo.JobRow) => matchHeader(job.kind, job.header ?? []).columns
 
-  /** Each chunk in its own transaction with the job's counters; good rows are written, the others reported. */
+  /**
+   * Each chunk in its own transaction with the job's counters; good rows are written, the others
+   * reported. On a server, `writers` chunks are written side by side (the embedded database has one connection).
+   */
   async function writePerRow(job: repo.JobRow, ref: Reference) {
     const actor = actorOf(job)
     const columns = columnsOfJob(job)
     let after = -1
-    for (;;) {
-      if (stopped) return
-      const chunk = await repo.nextChunk(db, job.id, after)
-      if (!chunk) break
-      after = chunk.chunk_no
-      const today = shanghaiDayOf(clock.now())
-      await db.transaction(async (tx) => {
-        if (!(await repo.takeChunk(tx, job.id, id, chunk.chunk_no))) throw new LostJob()
-        const { batch, rowsOf, rejected } = await checkAgainstRegistry(tx, job.kind, columns, ref, actor, today, chunk.rows)
-        const written = await writeRows(tx, job, batch, rowsOf, rejected)
-        await repo.insertRejections(tx, job.id, rejected)
-        await repo.countChunk(tx, job.id, { rows: chunk.rows.length, accepted: written, rejected: rejected.length, leaseMs: config.leaseMs })
-      })
+    let handing = Promise.resolve<{ chunk_no: number; rows: repo.StagedRow[] } | null>(null)
+    // Chunks are handed out one at a time, in file order, to whichever writer asks.
+    const next = () =>
+      (handing = handing.then(async () => {
+        const chunk = await repo.nextChunk(db, job.id, after)
+        if (chunk) after = chunk.chunk_no
+        return chunk
+      }))
+    const writer = async () => {
+      for (;;) {
+        if (stopped) return
+        const chunk = await next()
+        if (!chunk) return
+        const today = shanghaiDayOf(clock.now())
+        await db.transaction(async (tx) => {
+          const taken = await repo.takeChunk(tx, job.id, id, chunk.chunk_no)
+          if (taken === 'lost') throw new LostJob()
+          if (taken === 'done') return
+          const { batch, rowsOf, rejected } = await checkAgainstRegistry(tx, job.kind, columns, ref, actor, today, chunk.rows)
+          const written = await writeRows(tx, job, batch, rowsOf, rejected)
+          await repo.insertRejections(tx, job.id, rejected)
+          await repo.countChunk(tx, job.id, { rows: chunk.rows.length, accepted: written, rejected: rejected.length, leaseMs: config.leaseMs })
+        })
+      }
     }
+    const writers = db.kind === 'postgres' ? config.writers : 1
+    const results = await Promise.allSettled(Array.from({ length: writers }, writer))
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed) throw failed.reason
+    if (stopped) return
     if (!(await db.transaction((tx) => repo.succeed(tx, job.id, id)))) throw new LostJob()
   }
 
