@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../config.ts'
-import type { Database, Transaction } from '../../db/client.ts'
+import type { Database, Queryable, Transaction } from '../../db/client.ts'
 import type { Clock } from '../../lib/clock.ts'
 import { AppError, problemBody } from '../../lib/problems.ts'
 import type { Actor } from '../audit/audit.repository.ts'
@@ -274,10 +274,11 @@ export function importWorker(db: Database, clock: Clock, config: Config['imports
     const actor = actorOf(job)
     const columns = columnsOfJob(job)
     const today = shanghaiDayOf(clock.now())
-    const chunks = async function* () {
+    // Read through the transaction once one is open: the embedded database has one connection.
+    const chunks = async function* (q: Queryable) {
       let after = -1
       for (;;) {
-        const chunk = await repo.nextChunk(db, job.id, after)
+        const chunk = await repo.nextChunk(q, job.id, after)
         if (!chunk) return
         after = chunk.chunk_no
         yield chunk
@@ -286,7 +287,7 @@ export function importWorker(db: Database, clock: Clock, config: Config['imports
     const base = job.rows_done
     try {
       const refused: RejectedRow[] = []
-      for await (const chunk of chunks()) {
+      for await (const chunk of chunks(db)) {
         if (stopped) return
         refused.push(...(await checkAgainstRegistry(db, job.kind, columns, ref, actor, today, chunk.rows)).rejected)
       }
@@ -295,7 +296,7 @@ export function importWorker(db: Database, clock: Clock, config: Config['imports
       await db.transaction(async (tx) => {
         let accepted = 0
         let done = base
-        for await (const chunk of chunks()) {
+        for await (const chunk of chunks(tx)) {
           if (stopped) throw new LostJob()
           const { batch, rowsOf, rejected } = await checkAgainstRegistry(tx, job.kind, columns, ref, actor, today, chunk.rows)
           accepted += await writeRows(tx, job, batch, rowsOf, rejected)
