@@ -2,7 +2,7 @@
 // against the rows before it in the file (while the file is read), then each batch against what the
 // registry holds (just before it is written), all in Chinese.
 import type { Queryable } from '../../db/client.ts'
-import type { Actor } from '../audit/audit.repository.ts'
+import type { Actor } from '../../lib/actor.ts'
 import type { Column, ImportKind } from './columns.ts'
 import { columnsOf } from './columns.ts'
 import * as repo from './imports.repository.ts'

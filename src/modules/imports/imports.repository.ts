@@ -1,7 +1,7 @@
 // The only code that touches import_job, import_chunk and import_rejection, and the reference
 // rows an import checks its rows against.
 import type { Database, Queryable } from '../../db/client.ts'
-import type { Actor } from '../audit/audit.repository.ts'
+import type { Actor } from '../../lib/actor.ts'
 import type { Cell } from './cells.ts'
 import type { ImportKind, ImportMode } from './columns.ts'
 import type { ImportFormat } from './reader.ts'

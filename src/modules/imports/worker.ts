@@ -11,7 +11,7 @@ import type { Config } from '../../config.ts'
 import type { Database, Queryable, Transaction } from '../../db/client.ts'
 import type { Clock } from '../../lib/clock.ts'
 import { AppError, problemBody } from '../../lib/problems.ts'
-import type { Actor } from '../audit/audit.repository.ts'
+import type { Actor } from '../../lib/actor.ts'
 import { shanghaiDayOf } from './cells.ts'
 import { checkAgainstRegistry, fileChecker } from './checks.ts'
 import { matchHeader, type Column } from './columns.ts'
@@ -19,7 +19,7 @@ import * as repo from './imports.repository.ts'
 import { sheetRows } from './reader.ts'
 import type { RejectedRow } from './report.ts'
 import type { Reference } from './rows.ts'
-import { rowErrorsOf, writeBatch, type Batch } from './writes.ts'
+import { batchWriter, inSavepoint, rowErrorsOf, type Batch } from './writes.ts'
 
 /** Rows staged (and written) together. */
 export const CHUNK_ROWS = 1000
@@ -56,6 +56,7 @@ const actorOf = (job: repo.JobRow): Actor & { requestId: string } => ({
 
 export function importWorker(db: Database, clock: Clock, config: Config['imports'], log: FastifyBaseLogger): ImportWorker {
   const id = `${process.pid}-${randomUUID().slice(0, 8)}`
+  const write = batchWriter({ db, clock })
   const running = new Map<string, Promise<void>>()
   let stopped = false
   let timer: NodeJS.Timeout | undefined
@@ -200,26 +201,20 @@ export function importWorker(db: Database, clock: Clock, config: Config['imports
   /** Writes a batch, or, when one row spoils it, each row alone: refused rows are added to `rejected`. Returns how many rows were written. */
   async function writeRows(tx: Transaction, job: repo.JobRow, batch: Batch, rowsOf: repo.StagedRow[], rejected: RejectedRow[]): Promise<number> {
     const actor = actorOf(job)
-    await tx.query('SAVEPOINT import_batch')
     try {
-      await writeBatch(tx, actor, clock, batch)
-      await tx.query('RELEASE SAVEPOINT import_batch')
+      await inSavepoint(tx, 'import_batch', (scoped) => write(scoped, actor, batch))
       return batch.rows.length
-    } catch (error) {
-      if (rowErrorsOf(job.kind, error) === null) throw error
-      await tx.query('ROLLBACK TO SAVEPOINT import_batch')
+    } catch {
+      // Whichever row it was, the batch is undone; each row then stands alone.
     }
     let written = 0
     for (const [i, row] of batch.rows.entries()) {
-      await tx.query('SAVEPOINT import_row')
       try {
-        await writeBatch(tx, actor, clock, { kind: batch.kind, rows: [row] } as Batch)
-        await tx.query('RELEASE SAVEPOINT import_row')
+        await inSavepoint(tx, 'import_row', (scoped) => write(scoped, actor, { kind: batch.kind, rows: [row] } as Batch))
         written++
       } catch (error) {
         const errors = rowErrorsOf(job.kind, error)
         if (errors === null) throw error
-        await tx.query('ROLLBACK TO SAVEPOINT import_row')
         rejected.push({ ...rowsOf[i]!, errors })
       }
     }

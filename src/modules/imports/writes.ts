@@ -2,25 +2,61 @@
 // qualification services' own write functions, in the caller's transaction (their rules, their
 // audit entries, under the import's request id). And what a refused row's error means, in Chinese.
 import type { Transaction } from '../../db/client.ts'
-import type { Clock } from '../../lib/clock.ts'
+import type { Actor } from '../../lib/actor.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
 import { AppError } from '../../lib/problems.ts'
-import type { Actor } from '../audit/audit.repository.ts'
-import { upsertEnterprises } from '../enterprises/enterprises.service.ts'
-import { grantQualification } from '../qualifications/qualifications.service.ts'
+import { createEnterpriseService } from '../enterprises/enterprises.service.ts'
+import { createQualificationService } from '../qualifications/qualifications.service.ts'
 import { columnsOf, type ImportKind } from './columns.ts'
 import type { EnterpriseRow, GrantRow, RowError } from './rows.ts'
 
 export type Batch = { kind: 'enterprises'; rows: EnterpriseRow[] } | { kind: 'qualifications'; rows: GrantRow[] }
 
-/** Writes the batch in `tx`; throws as the services do when a row breaks a rule (the caller rolls back to its savepoint). */
-export async function writeBatch(tx: Transaction, actor: Actor, clock: Clock, batch: Batch): Promise<void> {
-  if (batch.rows.length === 0) return
-  if (batch.kind === 'enterprises') {
-    await upsertEnterprises(tx, actor, batch.rows)
-    return
+/** Writes a batch in `tx`; throws as the services do when a row breaks a rule. */
+export type BatchWriter = (tx: Transaction, actor: Actor, batch: Batch) => Promise<void>
+
+export function batchWriter(deps: ServiceDeps): BatchWriter {
+  const enterprises = createEnterpriseService(deps)
+  const qualifications = createQualificationService(deps)
+  return async (tx, actor, batch) => {
+    if (batch.rows.length === 0) return
+    if (batch.kind === 'enterprises') {
+      await enterprises.upsert(tx, actor, batch.rows)
+      return
+    }
+    // Independent grants: their statements travel together and the server runs them in order. All
+    // settle before a failure is reported, so that none sends a statement after the rollback.
+    const settled = await Promise.allSettled(batch.rows.map((r) => qualifications.grantIn(tx, actor, r.uscc, r.input)))
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed) throw failed.reason
   }
-  // Independent grants: their statements travel together and the server runs them in order.
-  await Promise.all(batch.rows.map((r) => grantQualification(tx, actor, clock, r.uscc, r.input)))
+}
+
+/**
+ * Runs `work` inside a savepoint of `tx`. On failure the savepoint is rolled back, and with it what
+ * `work` queued for the COMMIT (its audit entries): those reach the transaction only when `work`
+ * succeeded, so a row rolled back leaves no audit entry behind.
+ */
+export async function inSavepoint<T>(tx: Transaction, name: string, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  const queued: [string, unknown[], string | undefined][] = []
+  const scoped: Transaction = {
+    query: (text, params, statement) => tx.query(text, params, statement),
+    commit: () => Promise.reject(new Error('a write inside an import\'s savepoint cannot commit the transaction')),
+    atCommit: (text, params, statement) => {
+      queued.push([text, params, statement])
+    },
+  }
+  await tx.query(`SAVEPOINT ${name}`)
+  let result: T
+  try {
+    result = await work(scoped)
+  } catch (error) {
+    await tx.query(`ROLLBACK TO SAVEPOINT ${name}`)
+    throw error
+  }
+  await tx.query(`RELEASE SAVEPOINT ${name}`)
+  for (const [text, params, statement] of queued) tx.atCommit(text, params, statement)
+  return result
 }
 
 const POINTER_COLUMN: Record<string, string> = {

@@ -8,7 +8,7 @@ import { loadStatementSigner } from './statement-key.ts'
 
 export default async function publicRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createPublicService(app.db, await loadStatementSigner(app.config))
+  const service = createPublicService({ db: app.db, clock: app.clock }, await loadStatementSigner(app.config))
   const tags = ['public']
   // Per client address (behind a proxy, set TRUST_PROXY so the address is the client's).
   const config = {

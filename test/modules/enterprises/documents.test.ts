@@ -6,7 +6,7 @@ import pg from 'pg'
 import { bearer } from '../../helpers/app.ts'
 import { build } from '../../helpers/app.ts'
 import { changeStatus, createEnterprise, grant, reader } from '../../helpers/fixtures.ts'
-import { refreshDocuments } from '../../../src/modules/enterprises/documents.repository.ts'
+import { refreshDocuments } from '../../../src/modules/enterprises/document-cache/index.ts'
 
 const app = await build(t)
 const read = await reader()
