@@ -160,7 +160,7 @@ t.test('qualifications: each row a grant, with the registry\'s rules and a check
   t.equal(new Date(granted[1]!.valid_until!).toISOString(), '2027-03-14T16:00:00.000Z', '有效期至 is the last valid day')
   t.equal(granted[0]!.batch, '2023年第二批')
   const audit = await auditOf(job.requestId)
-  t.same(audit.map((a) => a.operation), ['qualification.grant', 'qualification.grant'])
+  t.same(audit.map((a) => a.operation).sort(), ['qualification.grant', 'qualification.grant', 'qualification_event.create', 'qualification_event.create'], 'each grant and its first event')
   const csv = (await app.inject({ url: `${res.headers.location}/errors.csv`, headers: auth })).body
   t.match(csv, /证书编号已被资质 [0-9a-f-]{36} 使用/)
   t.match(csv, /企业未登记，请先导入企业/)
