@@ -69,27 +69,30 @@ export function importWorker(db: Database, clock: Clock, config: Config['imports
     timer.unref()
   }
 
-  /** Claims jobs while there is room, each run in the background; returns once claiming stops. */
-  function poll(): Promise<void> {
-    polling ??= (async () => {
-      try {
-        while (!stopped && running.size < config.workers) {
-          const job = await repo.claimJob(db, id, config.leaseMs, [...running.keys()])
-          if (!job) break
-          const run = runJob(job).finally(() => {
-            running.delete(job.id)
-            // A finished job makes room for the next one.
-            nudge()
-          })
-          running.set(job.id, run)
-        }
-      } catch (error) {
-        log.warn({ err: error }, 'import worker could not look for jobs')
-      } finally {
-        polling = undefined
-        schedule()
+  /** Claims jobs while there is room, each run in the background. */
+  async function claimWhileRoom(): Promise<void> {
+    try {
+      while (!stopped && running.size < config.workers) {
+        const job = await repo.claimJob(db, id, config.leaseMs, [...running.keys()])
+        if (!job) break
+        const run = runJob(job).finally(() => {
+          running.delete(job.id)
+          // A finished job makes room for the next one.
+          nudge()
+        })
+        running.set(job.id, run)
       }
-    })()
+    } catch (error) {
+      log.warn({ err: error }, 'import worker could not look for jobs')
+    }
+  }
+
+  /** One claiming pass at a time; the next is scheduled when it ends (never before it is registered). */
+  function poll(): Promise<void> {
+    polling ??= claimWhileRoom().finally(() => {
+      polling = undefined
+      schedule()
+    })
     return polling
   }
 
