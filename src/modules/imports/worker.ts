@@ -245,6 +245,8 @@ export function importWorker(db: Database, clock: Clock, config: Config['imports
     const writer = async () => {
       for (;;) {
         if (stopped) return
+        // The embedded database's one connection: let waiting requests (progress reads) in between chunks.
+        if (db.kind === 'embedded') await new Promise((resolve) => setTimeout(resolve, 10))
         const chunk = await next()
         if (!chunk) return
         const today = shanghaiDayOf(clock.now())
