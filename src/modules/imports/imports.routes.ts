@@ -39,6 +39,14 @@ export default async function importRoutes(fastify: FastifyInstance) {
     done(null, body),
   )
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: limits.maxBytes, files: 1, fields: 5 } })
+  // A multipart body the parser cannot read (no boundary, cut off, malformed) fails with the parser's
+  // own error, which has no status: it is the caller's 400, not a 500.
+  const parentHandler = app.errorHandler
+  app.setErrorHandler(function (error, request, reply) {
+    const unread = request.isMultipart() && !Buffer.isBuffer(request.body) && !(error instanceof AppError) && !(error as { statusCode?: number }).statusCode
+    const reported = unread ? new AppError('bad_request', `the multipart body cannot be read (${(error as Error).message})`) : error
+    return parentHandler.call(this, reported as never, request, reply)
+  })
   // A multipart upload's file becomes the body, so that every later step (idempotency included) sees the file's bytes.
   app.addHook('preValidation', async (request) => {
     if (!request.isMultipart()) return
