@@ -2,8 +2,9 @@
 // Markdown / JSON written under bench/results/.
 import type { LoadResult, Tool } from './load.ts'
 import type { ProfileSummary } from './profile.ts'
+import type { ImportResult } from './import.ts'
 
-export type TargetId = 'A' | 'B' | 'get' | 'verify' | 'search' | 'list' | 'writes'
+export type TargetId = 'A' | 'B' | 'get' | 'verify' | 'search' | 'list' | 'writes' | 'import'
 
 export interface Row {
   id: TargetId
@@ -43,6 +44,7 @@ const READ_GOALS: Partial<Record<TargetId, { rps: number; p99: number }>> = {
 }
 export const WRITES_PER_S_GOAL = 1000
 export const RSS_GOAL_MB = 300
+export const IMPORT_ROWS_PER_S_GOAL = 2000
 
 /** Ratio of each registry figure to (B): per round against (B) of the same round, then the median. */
 export function addRatios(rows: Row[]): void {
@@ -61,7 +63,7 @@ export function addRatios(rows: Row[]): void {
   }
 }
 
-export function evaluateGoals(rows: Row[], registryPeakRssMb: number | null, auditOk: boolean | null): Goal[] {
+export function evaluateGoals(rows: Row[], registryPeakRssMb: number | null, auditOk: boolean | null, imported?: ImportResult | string): Goal[] {
   const goals: Goal[] = []
   for (const row of rows) {
     const g = READ_GOALS[row.id]
@@ -87,6 +89,19 @@ export function evaluateGoals(rows: Row[], registryPeakRssMb: number | null, aud
       met: rate === undefined ? null : rate >= WRITES_PER_S_GOAL && auditOk === true,
       detail: rate === undefined ? w.state : `${Math.round(rate)} writes/s; audit ${auditOk === true ? 'complete' : auditOk === false ? 'INCOMPLETE' : 'not checked'}`,
     })
+  }
+  if (imported !== undefined) {
+    const what = `import of ${typeof imported === 'string' ? '' : `${imported.rows} `}enterprise rows from one .xlsx: ≥ ${IMPORT_ROWS_PER_S_GOAL} rows/s end to end, registry RSS ≤ ${RSS_GOAL_MB} MB`
+    goals.push(
+      typeof imported === 'string'
+        ? { target: 'import', what, met: null, detail: imported }
+        : {
+            target: 'import',
+            what,
+            met: imported.state === 'succeeded' && imported.rowsPerS >= IMPORT_ROWS_PER_S_GOAL && imported.peakRssMb <= RSS_GOAL_MB,
+            detail: `${imported.rowsPerS} rows/s (${imported.totalS} s), peak RSS ${imported.peakRssMb} MB`,
+          },
+    )
   }
   goals.push({
     target: 'get',
@@ -146,6 +161,8 @@ export interface Report {
   /** VmRSS of the registry once ready, before any load. */
   registryIdleRssMb: number | null
   writeAudit: Record<string, unknown> | null
+  /** The import target: its measurement, or why there is none. */
+  import?: ImportResult | string
   goals: Goal[]
   consistency: { ok: boolean; problems: string[] }
   profiles?: Record<string, ProfileSummary>
@@ -183,6 +200,17 @@ export function markdown(rep: Report): string {
   const w = rep.rows.find((r) => r.id === 'writes')
   if (w?.result?.statuses) lines.push(`Write mix statuses: ${JSON.stringify(w.result.statuses)}.`)
   if (rep.writeAudit) lines.push(`Write audit check: ${JSON.stringify(rep.writeAudit)}.`)
+  if (rep.import !== undefined) {
+    const i = rep.import
+    lines.push(
+      '',
+      typeof i === 'string'
+        ? `Import: ${i}.`
+        : `Import: ${i.rows} enterprise rows, ${i.fileMb} MB .xlsx: ${i.state} in ${i.totalS} s end to end (upload answered after ${i.uploadS} s), ` +
+            `**${i.rowsPerS} rows/s**, ${i.accepted} accepted, ${i.rejected} rejected; registry peak RSS ${i.peakRssMb} MB; registry node CPU ${i.nodeCpuMsPerRow ?? '?'} ms/row. ` +
+            `Rows done over time (s: rows): ${i.samples.map((p) => `${p.s}: ${p.rowsDone}`).join(', ')}.`,
+    )
+  }
   lines.push('', '## Goals', '', '| goal | met | measured |', '|---|---|---|')
   for (const g of rep.goals) lines.push(`| ${g.what} | ${g.met === null ? 'n/a' : g.met ? 'yes' : '**no**'} | ${g.detail} |`)
   lines.push('', `Consistency: ${rep.consistency.ok ? 'ok' : 'FAILED'}${rep.consistency.problems.map((p) => `\n- ${p}`).join('')}`)

@@ -1,5 +1,5 @@
 // npm run bench [-- --smoke] [--enterprises N] [--reload] [--duration S] [--warmup S] [--connections C]
-//   [--rounds R] [--tool wrk|autocannon] [--only get,verify,search,list,writes] [--profile]
+//   [--rounds R] [--tool wrk|autocannon] [--only get,verify,search,list,writes,import] [--import-rows N] [--profile]
 //   [--database-url URL] [--allow-missing] [--out DIR]
 // Loads the registry and two baselines, (A) a bare Fastify constant and (B) Fastify + pg select by
 // USCC, with the same tool, concurrency and duration, and reports every registry figure as a ratio
@@ -16,6 +16,7 @@ import { summariseProfile, type ProfileSummary } from './profile.ts'
 import { CpuMeter, type CpuUse } from './cpu.ts'
 import { DbActivitySampler, type DbActivity } from './db-activity.ts'
 import { addRatios, consoleTable, evaluateGoals, markdown, type Report, type Row, type TargetId } from './report.ts'
+import { runImport, type ImportResult } from './import.ts'
 import { COUNTIES, SEARCH_QUERIES } from './words.ts'
 
 const { values: args } = parseArgs({
@@ -29,6 +30,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     tool: { type: 'string' },
     only: { type: 'string' },
+    'import-rows': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'database-url': { type: 'string' },
     'allow-missing': { type: 'boolean', default: false },
@@ -49,6 +51,7 @@ const options = {
   warmupS: num(args.warmup, smoke ? 1 : 3, 'warmup'),
   connections: Math.round(num(args.connections, 50, 'connections')),
   rounds: Math.round(num(args.rounds, 1, 'rounds')),
+  importRows: Math.round(num(args['import-rows'], smoke ? 2_000 : 100_000, 'import-rows')),
 }
 // One database per size, so going back and forth between sizes reuses each load.
 const sizeSuffix = (n: number) => (n === 100_000 ? '' : n % 1_000_000 === 0 ? `_${n / 1_000_000}m` : n % 1000 === 0 ? `_${n / 1000}k` : `_${n}`)
@@ -56,7 +59,7 @@ const databaseUrl =
   args['database-url'] ??
   process.env.BENCH_DATABASE_URL ??
   `postgres://postgres@127.0.0.1:5432/${smoke ? 'haopin_bench_smoke' : `haopin_bench${sizeSuffix(options.enterprises)}`}`
-const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'writes']
+const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'writes', 'import']
 const selected = new Set<TargetId>(args.only ? (args.only.split(',').map((s) => s.trim()) as TargetId[]) : ALL_REGISTRY)
 for (const t of selected) if (!ALL_REGISTRY.includes(t)) throw new Error(`--only: unknown target "${t}" (known: ${ALL_REGISTRY.join(', ')})`)
 
@@ -118,6 +121,7 @@ async function main(): Promise<number> {
   const problems: string[] = []
   let registryPeak = 0
   let registryHwm: number | null = null
+  let imported: ImportResult | string | undefined
   try {
     const active: { target: Target; row: Row; m: Measurements }[] = []
     for (const target of targets) {
@@ -184,6 +188,20 @@ async function main(): Promise<number> {
       // Warm-ups are not measured, but their failures are worth knowing.
       if (m.warmupErrors > 0) row.notes = [...(row.notes ?? []), `${m.warmupErrors} errors during warm-up (not counted)`]
     }
+    // Last, as it adds enterprises: the read targets measured the dataset as loaded.
+    if (selected.has('import')) {
+      const gone = registry.exited()
+      if (gone) imported = `not run: ${gone}`
+      else {
+        try {
+          imported = await runImport({ baseUrl: registry.url, token: await keys.token(`bench-importer-${runTag}`), pid: registry.pid, databaseUrl, rows: options.importRows, workDir, log })
+          log(`  import: ${imported.state}, ${imported.rowsPerS} rows/s (${imported.totalS} s), peak RSS ${imported.peakRssMb} MB`)
+        } catch (error) {
+          imported = `failed: ${registry.exited() ?? (error as Error).message.split('\n')[0]}`
+          log(`  import: ${imported}`)
+        }
+      }
+    }
     registryHwm = memoryOf(registry.pid)?.hwmMb ?? null
   } finally {
     await Promise.all(Object.values(servers).map((s) => s.stop()))
@@ -193,7 +211,7 @@ async function main(): Promise<number> {
 
   addRatios(rows)
   const auditOk = writeAudit.length === 0 ? null : writeAudit.every((a) => a.ok === true)
-  const goals = evaluateGoals(rows, registryPeak || null, auditOk)
+  const goals = evaluateGoals(rows, registryPeak || null, auditOk, imported)
 
   // Consistency: what CI asserts (the benchmark ran and its figures hang together), not speed.
   for (const row of rows) {
@@ -209,6 +227,10 @@ async function main(): Promise<number> {
     if (row.id === 'writes' && r.non2xx + r.socketErrors > 0) log(`  note: write mix had ${r.non2xx} non-2xx and ${r.socketErrors} socket errors: ${JSON.stringify(r.statuses)}`)
   }
   if (!rows.find((r) => r.id === 'B')?.result) problems.push('baseline (B) has no result: no ratio can be computed')
+  if (typeof imported === 'string') problems.push(`import: ${imported}`)
+  else if (imported && (imported.state !== 'succeeded' || imported.accepted !== imported.rows)) {
+    problems.push(`import: ${imported.state}, ${imported.accepted} of ${imported.rows} rows accepted`)
+  }
   if (auditOk === false) problems.push(`write mix: not every successful write is in the audit log: ${JSON.stringify(writeAudit)}`)
   if (rows.some((r) => r.server === 'registry' && r.result) && !registryPeak) problems.push('registry RSS was not measured')
   const perEnterprise = dataset.qualifications / dataset.enterprises
@@ -229,6 +251,7 @@ async function main(): Promise<number> {
     registryHwmMb: registryHwm,
     registryIdleRssMb,
     writeAudit: writeAudit.length ? { phases: writeAudit } : null,
+    ...(imported !== undefined ? { import: imported } : {}),
     goals,
     consistency: { ok: problems.length === 0, problems },
     ...(profiles ? { profiles } : {}),
