@@ -196,6 +196,7 @@ async function main(): Promise<number> {
         try {
           imported = await runImport({ baseUrl: registry.url, token: await keys.token(`bench-importer-${runTag}`), pid: registry.pid, databaseUrl, rows: options.importRows, workDir, log })
           log(`  import: ${imported.state}, ${imported.rowsPerS} rows/s (${imported.totalS} s), peak RSS ${imported.peakRssMb} MB`)
+          registryPeak = Math.max(registryPeak, imported.peakRssMb)
         } catch (error) {
           imported = `failed: ${registry.exited() ?? (error as Error).message.split('\n')[0]}`
           log(`  import: ${imported}`)
