@@ -17,8 +17,6 @@ export interface InspectedFile {
   header: string[]
   /** Data rows at most (blank rows included): the limit is checked against it. */
   rowsAtMost: number
-  /** CSV only: the text, decoded. */
-  text?: string
 }
 
 const unreadable = (detail: string) => new AppError('import_file_unreadable', detail)
@@ -128,7 +126,6 @@ export async function inspect(bytes: Buffer, maxRows: number): Promise<Inspected
   const format = sniffFormat(bytes)
   let header: string[] | undefined
   let rowsAtMost: number
-  let text: string | undefined
   if (format === 'xlsx') {
     const book = await openWorkbook(bytes)
     const scan = await scanSheet(book)
@@ -143,7 +140,7 @@ export async function inspect(bytes: Buffer, maxRows: number): Promise<Inspected
       break
     }
   } else {
-    text = decodeCsv(bytes)
+    const text = decodeCsv(bytes)
     rowsAtMost = countCsvRecords(text)
     try {
       const first = (await csvRecords(text, { toLine: 50 })).find((r) => r.some((c) => c.trim() !== ''))
@@ -158,5 +155,5 @@ export async function inspect(bytes: Buffer, maxRows: number): Promise<Inspected
   if (dataRowsAtMost > maxRows) {
     throw new AppError('import_too_many_rows', `文件最多可有${maxRows}行数据，此文件有${dataRowsAtMost}行：请拆分成多个文件导入`, { maxRows, rows: dataRowsAtMost })
   }
-  return { format, header, rowsAtMost: dataRowsAtMost, ...(text !== undefined ? { text } : {}) }
+  return { format, header, rowsAtMost: dataRowsAtMost }
 }

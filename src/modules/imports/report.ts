@@ -1,7 +1,7 @@
 // The error report: every rejected row as it was sent, preceded by its row number in the file,
 // the column(s) concerned and the reasons in Chinese. Written as it is read, page by page, so a
 // report of many rows never sits in memory whole.
-import { PassThrough, Readable } from 'node:stream'
+import { PassThrough, type Readable } from 'node:stream'
 import { stringify } from 'csv-stringify'
 import ExcelJS from 'exceljs'
 import { cellText, type Cell } from './cells.ts'
@@ -70,5 +70,5 @@ export function reportCsv(header: string[], pages: AsyncIterable<RejectedRow[]>)
     csv.end()
   }
   write().catch((error: unknown) => csv.destroy(error as Error))
-  return Readable.from(csv)
+  return csv
 }
