@@ -92,7 +92,8 @@ export function findNul(value: unknown): string | undefined {
     const [node, pointer] = stack.pop()!
     if (typeof node === 'string') {
       if (node.includes('\u0000')) return pointer
-    } else if (node !== null && typeof node === 'object') {
+    } else if (node !== null && typeof node === 'object' && !ArrayBuffer.isView(node)) {
+      // Bytes (an uploaded file) are not text: walking them would visit every byte.
       for (const [key, child] of Object.entries(node)) {
         const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
         if (key.includes('\u0000')) return at
