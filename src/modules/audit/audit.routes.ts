@@ -1,47 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
-import { Nullable } from '../../lib/schemas.ts'
 import { isoOrNull } from '../../lib/http.ts'
 import { decodeCursor, nextLink, pageOf } from '../../lib/paging.ts'
+import { sendJsonText } from '../../lib/reply.ts'
+import { ok } from '../../lib/responses.ts'
+import { instant } from '../../lib/time.ts'
+import { AuditPage, AuditQuery, ChainReport } from './audit.schemas.ts'
 import { listAudit, sealAudit, verifyChain } from './audit.repository.ts'
-
-const AuditEvent = Type.Object({
-  id: Type.String({ description: 'Position in the chain (decimal string): the order in which entries were chained, an order of their commits' }),
-  at: Type.String({ format: 'date-time' }),
-  actor: Type.Object({ sub: Type.String(), county: Nullable(Type.String()), dept: Nullable(Type.String()) }),
-  requestId: Nullable(Type.String()),
-  operation: Type.String({ examples: ['enterprise.update'] }),
-  entityType: Type.String({ examples: ['enterprise'] }),
-  entityId: Type.String(),
-  before: Type.Unknown({ description: 'Values of the changed fields before the write (null on creation)' }),
-  after: Type.Unknown({ description: 'Values of the changed fields after the write' }),
-  prevHash: Type.String(),
-  hash: Type.String(),
-})
-
-const AuditQuery = Type.Object(
-  {
-    entityType: Type.Optional(Type.String({ maxLength: 64 })),
-    entityId: Type.Optional(Type.String({ maxLength: 128 })),
-    actor: Type.Optional(Type.String({ maxLength: 256, description: 'The `sub` of the token that wrote' })),
-    operation: Type.Optional(Type.String({ maxLength: 64 })),
-    from: Type.Optional(Type.String({ format: 'date-time' })),
-    to: Type.Optional(Type.String({ format: 'date-time' })),
-    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
-    cursor: Type.Optional(Type.String({ maxLength: 512 })),
-  },
-  { additionalProperties: false },
-)
-
-const ChainReport = Type.Object({
-  valid: Type.Boolean(),
-  entries: Type.Integer({ description: 'Entries in the chain' }),
-  pending: Type.Integer({ description: 'Entries written but not chained yet: writes that committed while this verification ran' }),
-  head: Nullable(Type.Object({ id: Type.String(), hash: Type.String() }, { description: 'Record this pair elsewhere: a later verification proves nothing before it was rewritten or cut off' })),
-  firstBroken: Nullable(Type.Object({ id: Type.String(), reason: Type.Union([Type.Literal('hash_mismatch'), Type.Literal('link_mismatch')]) })),
-  checkedAt: Type.String({ format: 'date-time' }),
-})
 
 export default async function auditRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -52,9 +17,12 @@ export default async function auditRoutes(fastify: FastifyInstance) {
     schema: {
       operationId: 'listAuditEvents',
       summary: 'The audit trail, oldest first',
+      description:
+        'Every write with who made it, when, and the before/after values of the fields it changed. Everything committed before this request is ' +
+        'chained before it is read. Filter by entity, actor, operation or time; follow `nextCursor` (or `Link: rel="next"`).',
       tags,
       querystring: AuditQuery,
-      response: { 200: Type.Object({ items: Type.Array(AuditEvent), nextCursor: Nullable(Type.String()) }) },
+      response: { 200: ok('A page of the trail', AuditPage, ['Link']) },
     },
     config,
   }, async (request, reply) => {
@@ -65,27 +33,29 @@ export default async function auditRoutes(fastify: FastifyInstance) {
     await sealAudit(app.db, true)
     const rows = await listAudit(app.db, {
       entityType: q.entityType, entityId: q.entityId, actor: q.actor, operation: q.operation,
-      from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, afterId, limit: q.limit,
+      from: instant(q.from, 'query', '/from'), to: instant(q.to, 'query', '/to'), afterId, limit: q.limit,
     })
     const { rows: page, nextCursor } = pageOf(rows, q.limit, (r) => [r.id])
     const link = nextLink(request.url, nextCursor)
     if (link) reply.header('link', link)
-    return {
+    // Serialized as is: the entry shape depends on entityType (see audit.schemas.ts).
+    return sendJsonText(reply, JSON.stringify({
       items: page.map((r) => ({
         id: r.id, at: isoOrNull(r.at)!, actor: { sub: r.actor_sub, county: r.actor_county, dept: r.actor_dept },
         requestId: r.request_id, operation: r.operation, entityType: r.entity_type, entityId: r.entity_id,
         before: r.before, after: r.after, prevHash: r.prev_hash, hash: r.hash,
       })),
       nextCursor,
-    }
+    }))
   })
 
   app.get('/v1/audit-events/verify', {
     schema: {
       operationId: 'verifyAuditChain',
       summary: 'Recompute the hash chain and report the first broken link',
+      description: 'Chains what is pending, recomputes every hash and link, and reports the first broken position and the head to record elsewhere.',
       tags,
-      response: { 200: ChainReport },
+      response: { 200: ok('The verification result', ChainReport) },
     },
     config,
   }, async () => {

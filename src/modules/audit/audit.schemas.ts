@@ -1,0 +1,79 @@
+// The audit trail's shapes. An entry's `before` and `after` hold the changed fields of the entity
+// it names, so each entity type has its own entry shape, told apart by `entityType`.
+import { Type } from 'typebox'
+import { changedFieldsOf, component } from '../../lib/components.ts'
+import { Cursor, Instant, InstantOut, Limit, Nullable, withDefaults } from '../../lib/schemas.ts'
+// The documents' components are registered by their modules' schemas.
+import '../enterprises/enterprises.schemas.ts'
+import '../qualifications/qualifications.schemas.ts'
+import '../reference/reference.schemas.ts'
+
+const entryFields = {
+  id: Type.String({ description: 'Position in the chain (decimal string): the order in which entries were chained, an order of their commits', examples: ['1024'] }),
+  at: InstantOut('When the write committed its entry'),
+  actor: Type.Object(
+    { sub: Type.String(), county: Nullable(Type.String()), dept: Nullable(Type.String()) },
+    { description: 'Who wrote (from the token)' },
+  ),
+  requestId: Nullable(Type.String()),
+  operation: Type.String({ examples: ['enterprise.update'] }),
+  entityId: Type.String(),
+  prevHash: Type.String({ description: 'Hash of the previous position' }),
+  hash: Type.String({ description: 'SHA-256 (hex) of the previous hash and this entry' }),
+}
+
+/**
+ * Entities whose changes the trail records: [entityType, entry component, document component].
+ * A new domain whose writes are audited adds its line here.
+ */
+const AUDITED: [string, string, string][] = [
+  ['enterprise', 'EnterpriseAuditEvent', 'Enterprise'],
+  ['qualification', 'QualificationAuditEvent', 'Qualification'],
+  ['qualification_type', 'QualificationTypeAuditEvent', 'QualificationType'],
+]
+
+const variants = AUDITED.map(([entityType, name, document]) =>
+  component(name, Type.Object({
+    ...entryFields,
+    entityType: Type.Literal(entityType),
+    before: Nullable(changedFieldsOf(document, `Fields of the ${document} this write changed, before it (null on creation)`)),
+    after: Nullable(changedFieldsOf(document, `Fields of the ${document} this write changed, after it`)),
+  }, { description: `An audit entry about a ${entityType}` })),
+)
+
+export const AuditEvent = component('AuditEvent', Type.Unsafe({
+  oneOf: variants,
+  discriminator: {
+    propertyName: 'entityType',
+    mapping: Object.fromEntries(AUDITED.map(([entityType, name]) => [entityType, `#/components/schemas/${name}`])),
+  },
+  description: 'An entry of the audit trail; `entityType` tells which document `before` and `after` belong to',
+}))
+
+export const AuditPage = component('AuditEventPage', Type.Object({
+  items: Type.Array(AuditEvent),
+  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })),
+}, { description: 'A page of the audit trail, oldest first' }))
+
+export const AuditQuery = withDefaults(Type.Object(
+  {
+    entityType: Type.Optional(Type.String({ maxLength: 64, examples: ['enterprise'] })),
+    entityId: Type.Optional(Type.String({ maxLength: 128 })),
+    actor: Type.Optional(Type.String({ maxLength: 256, description: 'The `sub` of the token that wrote' })),
+    operation: Type.Optional(Type.String({ maxLength: 64, examples: ['qualification.change_status'] })),
+    from: Type.Optional(Instant('Entries written at or after this moment')),
+    to: Type.Optional(Instant('Entries written before this moment')),
+    limit: Limit(500, 100),
+    cursor: Cursor,
+  },
+  { additionalProperties: false },
+))
+
+export const ChainReport = component('AuditChainReport', Type.Object({
+  valid: Type.Boolean(),
+  entries: Type.Integer({ description: 'Entries in the chain' }),
+  pending: Type.Integer({ description: 'Entries written but not chained yet: writes that committed while this verification ran' }),
+  head: Nullable(Type.Object({ id: Type.String(), hash: Type.String() }, { description: 'Record this pair elsewhere: a later verification proves nothing before it was rewritten or cut off' })),
+  firstBroken: Nullable(Type.Object({ id: Type.String(), reason: Type.Enum(['hash_mismatch', 'link_mismatch']) })),
+  checkedAt: InstantOut(),
+}, { description: 'The result of recomputing the hash chain' }))
