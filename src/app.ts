@@ -12,6 +12,7 @@ import authPlugin from './plugins/auth.ts'
 import errorsPlugin, { frameworkErrors } from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
+import bodyEncodingPlugin from './plugins/body-encoding.ts'
 import { compileForPart } from './lib/validate.ts'
 import healthRoutes from './modules/health/health.routes.ts'
 import referenceRoutes from './modules/reference/reference.routes.ts'
@@ -121,8 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(openapiPlugin)
   await app.register(authPlugin, { config })
   await app.register(idempotencyPlugin, { ttlHours: config.idempotencyTtlHours })
-  // JSON Merge Patch (RFC 7396) bodies are JSON documents.
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  await app.register(bodyEncodingPlugin)
 
   await app.register(healthRoutes)
   await app.register(referenceRoutes)

@@ -158,6 +158,7 @@ export default fp(
             'Request bodies are UTF-8 JSON; `charset=GBK` or `charset=GB18030` bodies are accepted and converted.',
           // No public licence URL or SPDX list entry exists for it; LicenseRef- is SPDX's form for such licences.
           license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
+          contact: { name: '德州市市场监督管理局（好品山东品牌资格登记系统）' },
         },
         servers: [{ url: '/' }],
         tags: [

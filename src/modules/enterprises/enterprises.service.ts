@@ -199,10 +199,16 @@ export function createEnterpriseService(db: Database) {
       const reject = (index: number, uscc: string | null, error: AppError) =>
         results.push({ index, uscc, status: error.status, outcome: 'rejected', problem: problemBody(error.code, error.message, requestId, error.extra) })
 
+      /** The item's USCC, normalised, when it is a valid one, whatever else is wrong with the item. */
+      const usccOf = (item: unknown) => {
+        const raw = (item as { uscc?: unknown } | null)?.uscc
+        const checked = typeof raw === 'string' ? checkUscc(raw) : undefined
+        return checked?.valid ? checked.uscc : null
+      }
       for (const [index, item] of items.entries()) {
         const checked = checkCreateItem(item, `/items/${index}`)
         if (!checked.ok) {
-          reject(index, null, problems.validation(checked.errors))
+          reject(index, usccOf(item), problems.validation(checked.errors))
           continue
         }
         try {
@@ -214,7 +220,7 @@ export function createEnterpriseService(db: Database) {
           accepted.push({ index, uscc, input: checked.value })
         } catch (error) {
           if (!(error instanceof AppError)) throw error
-          reject(index, typeof (item as { uscc?: unknown }).uscc === 'string' ? (item as { uscc: string }).uscc : null, error)
+          reject(index, usccOf(item), error)
         }
       }
       if (atomic && results.length > 0) {
