@@ -13,6 +13,7 @@ import errorsPlugin, { frameworkErrors } from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import bodyEncodingPlugin from './plugins/body-encoding.ts'
+import metricsPlugin from './plugins/metrics.ts'
 import { compileForPart } from './lib/validate.ts'
 import healthRoutes from './modules/health/health.routes.ts'
 import referenceRoutes from './modules/reference/reference.routes.ts'
@@ -123,6 +124,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(authPlugin, { config })
   await app.register(idempotencyPlugin, { ttlHours: config.idempotencyTtlHours })
   await app.register(bodyEncodingPlugin)
+  await app.register(metricsPlugin, { port: config.metricsPort, host: config.metricsHost })
 
   await app.register(healthRoutes)
   await app.register(referenceRoutes)

@@ -65,7 +65,18 @@ export interface Database {
    */
   query<T = Record<string, unknown>>(text: string, params?: unknown[], name?: string): Promise<T[]>
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>
+  /** Connections of each pool, for the metrics endpoint. */
+  pools(): PoolUse[]
   close(): Promise<void>
+}
+
+export interface PoolUse {
+  pool: string
+  max: number
+  total: number
+  idle: number
+  /** Requests waiting for a connection. */
+  waiting: number
 }
 
 export interface DatabaseOptions {
@@ -187,6 +198,8 @@ function createServerDatabase(connectionString: string, max: number): Database {
         client.release()
       }
     },
+    pools: () =>
+      ([['adhoc', pool], ['prepared', prepared]] as const).map(([name, p]) => ({ pool: name, max, total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount })),
     async close() {
       await prisma.$disconnect()
       await Promise.all([pool.end(), prepared.end()])
@@ -242,6 +255,8 @@ async function createEmbeddedDatabase(dataDir: string): Promise<Database> {
         })
       }),
     withSession: (fn) => fn(session),
+    // One in-process connection.
+    pools: () => [{ pool: 'embedded', max: 1, total: 1, idle: 1, waiting: 0 }],
     async close() {
       await prisma.$disconnect()
       await lite.close()

@@ -18,6 +18,7 @@ export const SCOPES = [
   'incentives:write',
   'targets:write',
   'audit:read',
+  'metrics:read',
   'admin',
 ] as const
 export type Scope = (typeof SCOPES)[number]

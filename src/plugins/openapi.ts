@@ -93,6 +93,7 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'incentives:write': 'Reserved: incentives',
   'targets:write': 'Reserved: 2025 targets',
   'audit:read': 'Read and verify the audit trail',
+  'metrics:read': 'Scrape GET /metrics (give a monitoring system this scope alone)',
   admin: 'Everything, including the qualification catalog; satisfies every other scope',
 }
 

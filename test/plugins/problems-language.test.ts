@@ -18,7 +18,7 @@ t.test('every problem code has a Chinese title and detail', async (t) => {
     t.match(body.title, CJK, `${code}: title`)
     t.match(body.detail, CJK, `${code}: detail`)
     t.equal(body.title, PROBLEMS_ZH[code].title)
-    t.equal(body.code, code, `${code}: the code stays`)
+    t.equal((body as Record<string, unknown>).code, code, `${code}: the code stays`)
     const english = localizedProblem({ id: 'req-1', headers: {} } as unknown as FastifyRequest, code, 'something specific happened')
     t.equal(english.body.title, PROBLEM_CODES[code].title, `${code}: English by default`)
   }
