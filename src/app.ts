@@ -15,6 +15,7 @@ import idempotencyPlugin from './plugins/idempotency.ts'
 import bodyEncodingPlugin from './plugins/body-encoding.ts'
 import metricsPlugin from './plugins/metrics.ts'
 import { compileForPart } from './lib/validate.ts'
+import { buildLazySerializer } from './lib/serializer.ts'
 import healthRoutes from './modules/health/health.routes.ts'
 import referenceRoutes from './modules/reference/reference.routes.ts'
 import enterpriseRoutes from './modules/enterprises/enterprises.routes.ts'
@@ -64,6 +65,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     return503OnClosing: true,
     // Router failures (bad percent-encoding, over-long path segments) are problem documents too.
     frameworkErrors,
+    schemaController: { compilersFactory: { buildSerializer: buildLazySerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(compileForPart)

@@ -67,6 +67,8 @@ export interface Database {
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>
   /** Connections of each pool, for the metrics endpoint. */
   pools(): PoolUse[]
+  /** The embedded database's data directory as a gzipped tarball (install-time templates). */
+  dump?(): Promise<Blob>
   close(): Promise<void>
 }
 
@@ -207,11 +209,14 @@ function createServerDatabase(connectionString: string, max: number): Database {
   }
 }
 
-/** The pristine data directory written at install (scripts/pglite-template.mjs), if present. */
-function embeddedTemplate(): Blob | undefined {
+/**
+ * A data directory written at install (scripts/pglite-template.mjs), if present: `template` is
+ * pristine, `migrated` has this checkout's migrations applied (migrate() then finds them recorded).
+ */
+function embeddedTemplate(kind: 'template' | 'migrated' = 'template'): Blob | undefined {
   try {
     const { version } = JSON.parse(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8'))
-    const file = new URL(`../../node_modules/.cache/haopin-registry/pglite-${version}-template.tgz`, import.meta.url)
+    const file = new URL(`../../node_modules/.cache/haopin-registry/pglite-${version}-${kind}.tgz`, import.meta.url)
     return new Blob([readFileSync(file)])
   } catch {
     return undefined
@@ -222,8 +227,9 @@ async function createEmbeddedDatabase(dataDir: string): Promise<Database> {
   const inMemory = dataDir === 'memory://'
   const pgdata = `${dataDir.replace(/\/$/, '')}/pgdata`
   if (!inMemory) mkdirSync(dataDir, { recursive: true })
-  // A new database starts from the install-time template rather than running initdb in WASM.
-  const loadDataDir = inMemory || !existsSync(pgdata) ? embeddedTemplate() : undefined
+  // A new database starts from an install-time template rather than running initdb in WASM; a new
+  // DATA_DIR from the migrated one (a first `npm start`), memory:// stays empty for tests.
+  const loadDataDir = inMemory ? embeddedTemplate() : existsSync(pgdata) ? undefined : (embeddedTemplate('migrated') ?? embeddedTemplate())
   // Loaded only here: the embedded engine adds about 40 MB to a process that never uses it.
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')])
   const lite = new PGlite(inMemory ? 'memory://' : pgdata, loadDataDir ? { loadDataDir } : {})
@@ -255,6 +261,7 @@ async function createEmbeddedDatabase(dataDir: string): Promise<Database> {
         })
       }),
     withSession: (fn) => fn(session),
+    dump: async () => lite.dumpDataDir('gzip'),
     // One in-process connection.
     pools: () => [{ pool: 'embedded', max: 1, total: 1, idle: 1, waiting: 0 }],
     async close() {

@@ -1,7 +1,7 @@
 // Request validation with Ajv. JSON bodies are validated as sent (no type coercion: `null` stays
 // null, "5" is not a number); query strings, path parameters and headers arrive as text and are
 // coerced to their declared types.
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { fullFormats } from 'ajv-formats/dist/formats.js'
 import { fieldErrorsFromAjv } from '../plugins/errors.ts'
@@ -40,9 +40,20 @@ function withComponents(ajv: Ajv): Ajv {
   return ajv
 }
 
-/** Fastify validator compiler: the request part decides which Ajv instance validates it. */
+/**
+ * Fastify validator compiler: the request part decides which Ajv instance validates it. Each
+ * validator is compiled on its first request, not at start (start-up time, docs/performance.md).
+ */
 export function compileForPart({ schema, httpPart }: { schema: object; httpPart?: string }) {
-  return withComponents(httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
+  let compiled: ValidateFunction | undefined
+  const validate = (data: unknown) => {
+    compiled ??= withComponents(httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
+    const valid = compiled(data)
+    validate.errors = compiled.errors
+    return valid
+  }
+  validate.errors = null as ValidateFunction['errors']
+  return validate
 }
 
 export function validator<T>(schema: object): (value: unknown, pointerPrefix?: string) => { ok: true; value: T } | { ok: false; errors: FieldError[] } {
