@@ -205,7 +205,7 @@ const ListEnterprisesQueryAll = Type.Object(
     qualificationType: Type.Optional(Type.String({ pattern: '^[A-Z][A-Z0-9_]{2,63}$', description: 'Holds an active qualification of this type' })),
     updatedSince: Type.Optional(Instant('Changed (as recorded) at or after this moment')),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Substring of the name; one or more characters, e.g. 德州' })),
-    view: Type.Union([Type.Literal('summary'), Type.Literal('full')], {
+    view: Type.Enum(['summary', 'full'], {
       default: 'summary',
       description: '`summary` (default): each item is an EnterpriseSummary; `full`: the whole document, as GET /v1/enterprises/{uscc} returns it',
     }),
