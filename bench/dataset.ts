@@ -4,7 +4,7 @@
 import pg from 'pg'
 import { createDatabase } from '../src/db/client.ts'
 import { migrate } from '../src/db/migrate.ts'
-import { refreshStale } from '../src/modules/enterprises/documents.repository.ts'
+import { refreshStale } from '../src/modules/enterprises/document-cache/index.ts'
 import {
   CERTIFICATE_PREFIX, COUNTIES, GIVEN, INDUSTRIES, QUALIFICATION_MIX, ROADS, SUFFIXES, SURNAMES, TRADE_FIRST, TRADE_SECOND,
 } from './words.ts'
@@ -163,7 +163,7 @@ async function refreshAllDocuments(url: string, log: Log) {
   try {
     const started = performance.now()
     let total = 0
-    for (let n = await refreshStale(db, 5000); n > 0; n = await refreshStale(db, 5000)) total += n
+    for (let n = await refreshStale(db, 5000, new Date()); n > 0; n = await refreshStale(db, 5000, new Date())) total += n
     if (total > 0) {
       log(`built ${total} stored enterprise documents in ${((performance.now() - started) / 1000).toFixed(1)} s`)
       // Building left a dead version of every row: vacuum now rather than under the measured load.

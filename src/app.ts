@@ -22,7 +22,7 @@ import enterpriseRoutes from './modules/enterprises/enterprises.routes.ts'
 import auditRoutes from './modules/audit/audit.routes.ts'
 import qualificationRoutes from './modules/qualifications/qualifications.routes.ts'
 import publicRoutes from './modules/public/public.routes.ts'
-import { documentRefresher, type DocumentRefresher } from './modules/enterprises/document-refresher.ts'
+import { documentRefresher, type DocumentRefresher } from './modules/enterprises/document-cache/index.ts'
 import { auditSealer } from './modules/audit/audit-sealer.ts'
 import type { Periodic } from './lib/periodic.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
@@ -73,7 +73,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const db = deps.db ?? (await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax }))
   app.decorate('db', db)
   app.decorate('config', config)
-  app.decorate('clock', deps.clock ?? systemClock)
+  const clock = deps.clock ?? systemClock
+  app.decorate('clock', clock)
   // Requests still running when the app closes finish before the database goes away
   // (bounded by SHUTDOWN_TIMEOUT_MS); closing the pool under them would turn them into 500s.
   let inFlight = 0
@@ -91,7 +92,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       setTimeout(resolve, config.shutdownTimeoutMs).unref()
     })
   })
-  const refresher = documentRefresher(db, config.documentRefreshIntervalMs, app.log)
+  const refresher = documentRefresher(db, clock, config.documentRefreshIntervalMs, app.log)
   app.decorate('documentRefresher', refresher)
   const sealer = auditSealer(db, config.auditSealIntervalMs, app.log)
   app.decorate('auditSealer', sealer)

@@ -43,6 +43,13 @@ export interface Transaction extends Queryable {
    * succeed, even if code run on their results afterwards throws: keep that code to reading them.
    */
   commit<T>(work: Promise<T>): Promise<T>
+  /**
+   * Queues a statement that is sent just before the COMMIT, in the same round trip, whenever the
+   * transaction commits (by `commit` or when fn resolves); its result is not needed by anyone. When
+   * it fails, nothing commits and the transaction fails with its error. For what a unit of work
+   * writes last from values it already has, such as its audit entries (recordAudit).
+   */
+  atCommit(text: string, params: unknown[], name?: string): void
 }
 
 export interface Database {
@@ -150,6 +157,19 @@ function createServerDatabase(connectionString: string, max: number): Database {
       const committed = (result: pg.QueryResult) => {
         if (result.command !== 'COMMIT') throw new Error(`the transaction was rolled back (${result.command}): one of its statements failed`)
       }
+      const queued: pg.QueryConfig[] = []
+      // The queued statements and COMMIT, sent together (BEGIN first when nothing was sent yet);
+      // resolves once all are answered, rejecting with the first failure.
+      const finish = async (work: Promise<unknown>) => {
+        const last = queued.splice(0)
+        if (!begun && last.length === 0) return
+        const statements = [...(begun ? [] : [send({ text: 'BEGIN' })]), ...last.map(send), send({ text: 'COMMIT' })]
+        begun = true
+        const settled = await Promise.allSettled([work, ...statements])
+        const failed = settled.find((r) => r.status === 'rejected')
+        if (failed) throw (failed as PromiseRejectedResult).reason
+        committed((settled[settled.length - 1] as PromiseFulfilledResult<pg.QueryResult>).value)
+      }
       const tx: Transaction = {
         async query(text, params = [], name) {
           if (ended) throw new Error('a statement was sent after its transaction committed')
@@ -161,17 +181,17 @@ function createServerDatabase(connectionString: string, max: number): Database {
         },
         async commit(work) {
           ended = true
-          if (!begun) return work
-          const [done, commit] = await Promise.allSettled([work, send({ text: 'COMMIT' })])
-          if (done.status === 'rejected') throw done.reason
-          if (commit.status === 'rejected') throw commit.reason
-          committed(commit.value)
-          return done.value
+          await finish(work)
+          return work
+        },
+        atCommit(text, params, name) {
+          if (ended) throw new Error('a statement was queued after its transaction committed')
+          queued.push(name ? { name, text, values: params } : { text, values: params })
         },
       }
       try {
         const result = await fn(tx)
-        if (!ended && begun) committed(await client.query('COMMIT'))
+        if (!ended) await finish(Promise.resolve())
         ended = true
         return result
       } catch (error) {
@@ -247,18 +267,31 @@ async function createEmbeddedDatabase(dataDir: string): Promise<Database> {
     query: (text, params = []) => session.query(text, params),
     // PGlite runs a transaction's statements in the order they are sent and commits when fn resolves.
     transaction: (fn) =>
-      lite.transaction((t) => {
+      lite.transaction(async (t) => {
         let ended = false
-        return fn({
+        const queued: [string, unknown[]][] = []
+        const finish = async () => {
+          for (const [text, params] of queued.splice(0)) await t.query(text, params)
+        }
+        const result = await fn({
           async query(text, params = []) {
             if (ended) throw new Error('a statement was sent after its transaction committed')
             return (await t.query<never>(text, params)).rows
           },
           async commit(work) {
             ended = true
-            return work
+            const value = await work
+            await finish()
+            return value
+          },
+          atCommit(text, params) {
+            if (ended) throw new Error('a statement was queued after its transaction committed')
+            queued.push([text, params])
           },
         })
+        // PGlite commits when this callback resolves: the queued statements run just before.
+        await finish()
+        return result
       }),
     withSession: (fn) => fn(session),
     dump: async () => lite.dumpDataDir('gzip'),

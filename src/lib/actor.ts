@@ -1,7 +1,14 @@
 // Who is doing a write, as recorded in history and the audit log.
 import type { FastifyRequest } from 'fastify'
-import type { Actor } from '../modules/audit/audit.repository.ts'
 import { AppError } from './problems.ts'
+
+/** The caller of a write: the token's subject, county and department, and the request id. */
+export interface Actor {
+  sub: string
+  county?: string | undefined
+  dept?: string | undefined
+  requestId?: string | undefined
+}
 
 export function actorOf(request: FastifyRequest): Actor {
   const p = request.principal

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
-import { buildApp } from '../../src/app.ts'
+import { buildApp, type AppDeps } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { createDatabase, type Database } from '../../src/db/client.ts'
 import { migrate } from '../../src/db/migrate.ts'
@@ -82,10 +82,10 @@ export async function bearer(scopes?: readonly (Scope | string)[], options?: Tok
   return { authorization: `Bearer ${await token(scopes, options)}` }
 }
 
-/** Builds the app on a migrated test database and closes both when the test ends. */
-export async function build(t: TapLike, env: Record<string, string> = {}): Promise<FastifyInstance> {
+/** Builds the app on a migrated test database and closes both when the test ends; `deps.clock` sets its clock. */
+export async function build(t: TapLike, env: Record<string, string> = {}, deps: Omit<AppDeps, 'db'> = {}): Promise<FastifyInstance> {
   const db = await testDatabase(t)
-  const app = await buildApp(await testConfig(env), { db })
+  const app = await buildApp(await testConfig(env), { ...deps, db })
   t.teardown(() => app.close())
   await app.ready()
   return app

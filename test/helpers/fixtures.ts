@@ -114,5 +114,23 @@ export async function holdOpen(db: Pick<Database, 'transaction'>, work: (tx: Que
   }
 }
 
-/** Lets a request sent just before reach the point where it waits (for a lock, a unique key). */
-export const settle = () => new Promise((resolve) => setTimeout(resolve, 200))
+/**
+ * Resolves once a statement matching `query` (an SQL LIKE pattern) is waiting for a lock held by
+ * another transaction — a row lock, or another writer's uncommitted unique key — as PostgreSQL
+ * reports it in pg_stat_activity (whose query text stops after 1 kB: match its start); fails after
+ * `timeoutMs`. For tests of a request that must meet a concurrent writer: they go on only once the
+ * race is really on.
+ */
+export async function waitingForLock(db: Pick<Database, 'query'>, query: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const [row] = await db.query<{ waiting: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1 AND pid <> pg_backend_pid()) AS waiting`,
+      [query],
+    )
+    if (row?.waiting) return
+    if (Date.now() > deadline) throw new Error(`no statement like ${query} waited for a lock within ${timeoutMs} ms`)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}

@@ -1,58 +1,63 @@
-// The only code that writes or reads audit_event and its hash chain. Appends run inside the
-// caller's transaction and share nothing with other writers; entries are chained after they commit
-// by audit_seal() (migration 20261126001600), in the background and before every audit read.
-import type { Database, Queryable } from '../../db/client.ts'
+// The only code that writes or reads audit_event and its hash chain. Entries are recorded inside
+// the caller's unit of work (recordAudit) and share nothing with other writers; they are chained
+// after they commit by audit_seal() (migration 20261126001600), in the background and before every
+// audit read.
+import type { Database, Transaction } from '../../db/client.ts'
+import type { Actor } from '../../lib/actor.ts'
 
-export interface Actor {
-  sub: string
-  county?: string | undefined
-  dept?: string | undefined
-  requestId?: string | undefined
-}
-
-export interface AuditEntry {
+/**
+ * What one write reports to the audit trail: the entity it changed and that entity's public
+ * document before and after the write (the representation its own GET returns, as JSON text;
+ * null before a creation), with the times of the change where the entity has them. The actor and
+ * the request id come from the unit of work's actor; the recording time is the database's.
+ */
+export interface AuditRecord {
+  /** `<entity type>.<what happened>`, e.g. `qualification.change_status`. */
   operation: string
   entityType: string
   entityId: string
-  before?: unknown
-  after?: unknown
+  /** The document as JSON text, or null. */
+  before: string | null
+  after: string | null
+  /** When the change happened in the world, where the entity records it. */
+  occurredAt?: Date | null
+  /** When the change takes effect, where the entity records it. */
+  effectiveAt?: Date | null
 }
 
 /**
- * SQL: appends the audit entries that `select` yields, as (actor_sub, actor_county, actor_dept,
- * request_id, operation, entity_type, entity_id, before, after), for a write that builds its
- * entry in the same statement as the data it reports.
- */
-export const insertAuditSql = (select: string) =>
-  `INSERT INTO audit_event (actor_sub, actor_county, actor_dept, request_id, operation, entity_type, entity_id, before, after) ${select}`
-
-/**
  * The actor's columns (sub, county, dept, request id) as statement parameters, in the order
- * insertAuditSql and qualification_event's insert list them.
+ * history tables (qualification_event, supervision_event) list them.
  */
 export const actorParams = (actor: Actor): [string, string | null, string | null, string | null] =>
   [actor.sub, actor.county ?? null, actor.dept ?? null, actor.requestId ?? null]
 
-export async function appendAudit(tx: Queryable, actor: Actor, entries: AuditEntry[]): Promise<void> {
-  if (entries.length === 0) return
-  // One statement for the whole set, in order; a trigger queues the entries for chaining.
-  await tx.query(
-    insertAuditSql(`SELECT $1, $2, $3, $4, e.operation, e.entity_type, e.entity_id, e.before, e.after
-     FROM jsonb_to_recordset($5::jsonb) AS e(ord int, operation text, entity_type text, entity_id text, before jsonb, after jsonb)
-     ORDER BY e.ord`),
-    [
-      ...actorParams(actor),
-      JSON.stringify(
-        entries.map((e, ord) => ({
-          ord,
-          operation: e.operation,
-          entity_type: e.entityType,
-          entity_id: e.entityId,
-          before: e.before ?? null,
-          after: e.after ?? null,
-        })),
-      ),
-    ],
+const iso = (d: Date | null | undefined) => (d ? JSON.stringify(d.toISOString()) : 'null')
+
+/**
+ * Records writes in the audit trail as part of the caller's unit of work: every write calls it
+ * with every entity it changed. The entries are inserted in the order recorded, by one statement
+ * per call that travels with the transaction's COMMIT (a failure there commits nothing); a trigger
+ * then queues them for chaining.
+ */
+export function recordAudit(tx: Transaction, actor: Actor, records: AuditRecord[]): void {
+  if (records.length === 0) return
+  // The documents are JSON texts already: spliced into the parameter, never parsed here.
+  const rows = records.map(
+    (r, ord) =>
+      `{"ord":${ord},"operation":${JSON.stringify(r.operation)},"entity_type":${JSON.stringify(r.entityType)},` +
+      `"entity_id":${JSON.stringify(r.entityId)},"before":${r.before ?? 'null'},"after":${r.after ?? 'null'},` +
+      `"occurred_at":${iso(r.occurredAt)},"effective_at":${iso(r.effectiveAt)}}`,
+  )
+  tx.atCommit(
+    `INSERT INTO audit_event (actor_sub, actor_county, actor_dept, request_id, operation, entity_type, entity_id, before, after,
+                              occurred_at, effective_at, payload_format)
+     SELECT $1, $2, $3, $4, r.operation, r.entity_type, r.entity_id, r.before, r.after, r.occurred_at, r.effective_at, 'document'
+     FROM jsonb_to_recordset($5::jsonb) AS r(ord int, operation text, entity_type text, entity_id text, before jsonb, after jsonb,
+                                             occurred_at timestamptz, effective_at timestamptz)
+     ORDER BY r.ord`,
+    [...actorParams(actor), `[${rows.join(',')}]`],
+    'audit_record',
   )
 }
 
@@ -87,6 +92,9 @@ export interface AuditRow {
   entity_id: string
   before: unknown
   after: unknown
+  occurred_at: Date | null
+  effective_at: Date | null
+  payload_format: 'document' | 'legacy'
   prev_hash: string
   hash: string
 }
@@ -120,7 +128,7 @@ export async function listAudit(db: Database, f: AuditFilter): Promise<AuditRow[
   params.push(f.limit + 1)
   return db.query<AuditRow>(
     `SELECT c.seq::text AS id, e.at, e.actor_sub, e.actor_county, e.actor_dept, e.request_id, e.operation, e.entity_type,
-            e.entity_id, e.before, e.after, c.prev_hash, c.hash
+            e.entity_id, e.before, e.after, e.occurred_at, e.effective_at, e.payload_format, c.prev_hash, c.hash
      FROM audit_chain c JOIN audit_event e ON e.id = c.event_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY c.seq LIMIT $${params.length}`,
     params,
@@ -146,7 +154,7 @@ export async function verifyChain(db: Database): Promise<ChainCheck> {
      FROM (SELECT 1) one LEFT JOIN (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1) head ON true`,
   )
   const digest = `audit_event_digest(prev_hash, seq, at, actor_sub, actor_county, actor_dept, request_id,
-                                     operation, entity_type, entity_id, before, after, occurred_at, effective_at)`
+                                     operation, entity_type, entity_id, before, after, occurred_at, effective_at, payload_format)`
   const [broken] = await db.query<{ id: string; reason: 'hash_mismatch' | 'link_mismatch' }>(
     `SELECT seq::text AS id, CASE WHEN hash <> ${digest} THEN 'hash_mismatch' ELSE 'link_mismatch' END AS reason
      FROM (SELECT c.seq, c.prev_hash, c.hash, e.*, lag(c.hash) OVER (ORDER BY c.seq) AS previous

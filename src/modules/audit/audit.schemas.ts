@@ -1,6 +1,6 @@
-// The audit trail's shapes. An entry's `before` and `after` hold the changed fields of the entity
-// it names, so each entity type has its own entry shape, told apart by `entityType`.
-import { Type } from 'typebox'
+// The audit trail's shapes. An entry's `before` and `after` hold the document of the entity it
+// names, so each entity type has its own entry shape, told apart by `entityType`.
+import { Type, type Static } from 'typebox'
 import { changedFieldsOf, component } from '../../lib/components.ts'
 import { Cursor, Instant, InstantOut, Limit, Nullable, withDefaults } from '../../lib/schemas.ts'
 // The documents' components are registered by their modules' schemas.
@@ -10,25 +10,30 @@ import '../reference/reference.schemas.ts'
 
 const entryFields = {
   id: Type.String({ description: 'Position in the chain (decimal string): the order in which entries were chained, an order of their commits', examples: ['1024'] }),
-  at: InstantOut('When the write committed its entry'),
-  actor: Type.Object(
-    { sub: Type.String(), county: Nullable(Type.String()), dept: Nullable(Type.String()) },
-    { description: 'Who wrote (from the token)' },
-  ),
+  at: InstantOut('When the write was recorded'),
+  actor: Type.Object({ sub: Type.String(), county: Nullable(Type.String()), dept: Nullable(Type.String()) }, { description: 'Who wrote (from the token)' }),
   requestId: Nullable(Type.String()),
   operation: Type.String({ examples: ['enterprise.update'] }),
   entityId: Type.String(),
+  payloadFormat: Type.Enum(['document', 'legacy'], {
+    description:
+      '`document`: `before` and `after` are the entity\'s document as its own GET returns it (null before a creation). ' +
+      '`legacy`: an entry written before that convention, holding what its operation chose then (the changed fields, or the status and version)',
+  }),
+  occurredAt: Nullable(InstantOut('When the change happened in the world, where the entity records it')),
+  effectiveAt: Nullable(InstantOut('When the change takes effect, where the entity records it')),
   prevHash: Type.String({ description: 'Hash of the previous position' }),
   hash: Type.String({ description: 'SHA-256 (hex) of the previous hash and this entry' }),
 }
 
 /**
- * Entities whose changes the trail records: [entityType, entry component, document component].
- * A new domain whose writes are audited adds its line here.
+ * Entities whose writes the trail records: [entityType, entry component, document component].
+ * A new domain whose writes are audited adds its line here (an entry of an unlisted type breaks the contract).
  */
 const AUDITED: [string, string, string][] = [
   ['enterprise', 'EnterpriseAuditEvent', 'Enterprise'],
   ['qualification', 'QualificationAuditEvent', 'Qualification'],
+  ['qualification_event', 'QualificationEventAuditEvent', 'QualificationEvent'],
   ['qualification_type', 'QualificationTypeAuditEvent', 'QualificationType'],
 ]
 
@@ -36,18 +41,35 @@ const variants = AUDITED.map(([entityType, name, document]) =>
   component(name, Type.Object({
     ...entryFields,
     entityType: Type.Literal(entityType),
-    before: Nullable(changedFieldsOf(document, `Fields of the ${document} this write changed, before it (null on creation)`)),
-    after: Nullable(changedFieldsOf(document, `Fields of the ${document} this write changed, after it`)),
+    before: Nullable(changedFieldsOf(document, `The ${document} before the write (its fields as in ${document}; legacy entries: only the changed ones); null on creation`)),
+    after: Nullable(changedFieldsOf(document, `The ${document} after the write (its fields as in ${document}; legacy entries: only the changed ones)`)),
   }, { description: `An audit entry about a ${entityType}` })),
 )
 
-export const AuditEvent = component('AuditEvent', Type.Unsafe({
+export interface AuditEventDto {
+  id: string
+  at: string
+  actor: { sub: string; county: string | null; dept: string | null }
+  requestId: string | null
+  operation: string
+  entityType: string
+  entityId: string
+  payloadFormat: 'document' | 'legacy'
+  before: unknown
+  after: unknown
+  occurredAt: string | null
+  effectiveAt: string | null
+  prevHash: string
+  hash: string
+}
+
+export const AuditEvent = component('AuditEvent', Type.Unsafe<AuditEventDto>({
   oneOf: variants,
   discriminator: {
     propertyName: 'entityType',
     mapping: Object.fromEntries(AUDITED.map(([entityType, name]) => [entityType, `#/components/schemas/${name}`])),
   },
-  description: 'An entry of the audit trail; `entityType` tells which document `before` and `after` belong to',
+  description: 'An entry of the audit trail; `entityType` tells which document `before` and `after` hold',
 }))
 
 export const AuditPage = component('AuditEventPage', Type.Object({
@@ -61,13 +83,14 @@ export const AuditQuery = withDefaults(Type.Object(
     entityId: Type.Optional(Type.String({ maxLength: 128 })),
     actor: Type.Optional(Type.String({ maxLength: 256, description: 'The `sub` of the token that wrote' })),
     operation: Type.Optional(Type.String({ maxLength: 64, examples: ['qualification.change_status'] })),
-    from: Type.Optional(Instant('Entries written at or after this moment')),
-    to: Type.Optional(Instant('Entries written before this moment')),
+    from: Type.Optional(Instant('Recorded at or after this moment')),
+    to: Type.Optional(Instant('Recorded before this moment')),
     limit: Limit(500, 100),
     cursor: Cursor,
   },
   { additionalProperties: false },
 ))
+export type AuditQueryInput = Static<typeof AuditQuery>
 
 export const ChainReport = component('AuditChainReport', Type.Object({
   valid: Type.Boolean(),

@@ -1,9 +1,6 @@
-// The only code that writes enterprise and cultivation_listing, and picks the USCCs of list pages.
-// The response documents are built and stored by documents.repository.ts.
-import type { Database, Queryable } from '../../db/client.ts'
-import { statusAt } from '../qualifications/status.sql.ts'
-import { brandStatusPageSql, freshDocumentJoin, staleExists } from './documents.repository.ts'
-import type { ListEnterprisesFilter } from './enterprises.schemas.ts'
+// The only code that writes enterprise and cultivation_listing. The response documents are built
+// by document.sql.ts and stored by document-cache/.
+import type { Queryable } from '../../db/client.ts'
 
 /** Row columns an enterprise is written from; matches the table (snake_case). */
 export interface EnterpriseRow {
@@ -19,112 +16,6 @@ export interface EnterpriseRow {
   cultivation_stage: string | null
   business_status: string
   cultivation_lists: { list: string; year: number }[]
-}
-
-/** 1- and 2-character grams a name must contain to match `q` (the name_grams index). */
-export function queryGrams(q: string): string[] {
-  const s = [...q.toLowerCase()]
-  if (s.length === 1) return s
-  const grams = new Set<string>()
-  for (let i = 0; i + 1 < s.length; i++) grams.add(s[i]! + s[i + 1]!)
-  return [...grams]
-}
-
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
-
-/**
- * The name of a list statement: which filters are present (their values are parameters), which
- * is all its text depends on. Deriving it from the filters rather than from the text (a hash, or
- * a map keyed by a 3 kB string) was 2-3 % of node's time on list pages. pg itself refuses a name
- * reused for a different text, so a text that came to depend on something else would fail loudly.
- */
-function statementName(f: ListEnterprisesFilter, after: boolean): string {
-  const short = f.q !== undefined && [...f.q].length <= 2
-  const flags = [
-    f.countyCode ? 'c' : '', f.cultivationStage ? 's' : '', f.businessStatus ? 'b' : '', f.list ? (f.list.includes(':') ? 'ly' : 'l') : '',
-    f.qualificationType ? 't' : '', f.q ? (short ? 'g' : 'q') : '', f.brandStatus ? 'B' : '', after ? 'a' : '', f.view === 'full' ? 'F' : '',
-  ]
-  return `enterprise_list_${flags.join('')}`
-}
-
-/**
- * A page of enterprises as one row: the items' JSON texts joined with commas (the stored list item
- * or, with view=full, the whole document), whether there is a next page, and the page's last USCC.
- * Chosen as of the statement's own time, which is returned too. When an item's stored document is
- * not fresh, `items` is null and `usccs` lists the page so that its documents can be computed as
- * of that same moment. Each filter combination is a prepared statement whose plan is reused; the
- * page leaves the database as one text, not a row per item.
- */
-export async function listPage(
-  db: Database,
-  f: ListEnterprisesFilter,
-  afterUscc: string | undefined,
-): Promise<{ at: Date; items: string | null; usccs: string[]; more: boolean; last: string | null }> {
-  const where: string[] = []
-  const params: unknown[] = []
-  const p = (value: unknown) => {
-    params.push(value)
-    return `$${params.length}`
-  }
-  const now = 'statement_timestamp()'
-  // With a brand status, the county is brandStatusPageSql's to apply (see there).
-  const county = f.countyCode ? p(f.countyCode) : undefined
-  if (county && !f.brandStatus) where.push(`e.county_code = ${county}`)
-  if (f.cultivationStage) where.push(`e.cultivation_stage = ${p(f.cultivationStage)}::"CultivationStage"`)
-  if (f.businessStatus) where.push(`e.business_status = ${p(f.businessStatus)}::"BusinessStatus"`)
-  // Written into the statement, which is then planned for it on every execution: how few rows
-  // changed since then decides the plan (the updated_at index for a recent time, a walk in USCC
-  // order for an old one). Safe: an ISO 8601 text from toISOString, nothing of the caller's.
-  const since = f.updatedSince ? `'${new Date(f.updatedSince).toISOString()}'::timestamptz` : undefined
-  if (since) where.push(`e.updated_at >= ${since}`)
-  if (f.list) {
-    const [list, year] = f.list.split(':')
-    where.push(`EXISTS (SELECT 1 FROM cultivation_listing l WHERE l.uscc = e.uscc AND l.list = ${p(list)}${year ? ` AND l.year = ${p(Number(year))}` : ''})`)
-  }
-  if (f.qualificationType) {
-    where.push(`EXISTS (SELECT 1 FROM qualification fq WHERE fq.uscc = e.uscc AND fq.type_code = ${p(f.qualificationType)} AND ${statusAt('fq', now, now)} = 'active')`)
-  }
-  // A 1- or 2-character query is one gram: its postings list the matches in USCC order, so the
-  // page is a range scan. Longer queries need all their bigrams (GIN) and the substring itself.
-  const short = f.q !== undefined && [...f.q].length <= 2
-  let from = 'enterprise e'
-  if (f.q && short) {
-    // Alone, the postings are the answer (their rows exist only for existing enterprises).
-    from = where.length === 0 && !f.brandStatus ? 'enterprise_name_gram g' : `enterprise_name_gram g JOIN enterprise e ON e.uscc = g.uscc`
-    where.push(`g.gram = ${p(f.q.toLowerCase())}`)
-  } else if (f.q) {
-    where.push(`e.name_grams @> ${p(queryGrams(f.q))}::text[]`, `lower(e.name) LIKE ${p(`%${likeEscape(f.q.toLowerCase())}%`)}`)
-  }
-  const size = p(f.limit)
-  const limit = p(f.limit + 1)
-  const after = afterUscc ? p(afterUscc) : undefined
-  const key = short ? 'g.uscc' : 'e.uscc'
-  const conditions = after ? [...where, `${key} > ${after}`] : where
-  const column = f.view === 'full' ? 'doc' : 'summary'
-  // A brand-status page returns the items of its fresh rows itself; other pages probe each row's.
-  const status = f.brandStatus ? p(f.brandStatus) : undefined
-  const page = (freshOnly: boolean) =>
-    status
-      ? `SELECT page.uscc, page.item FROM (${brandStatusPageSql({ status, at: now, from, key, where, county, after, limit, item: column, freshOnly })}) page`
-      : `SELECT page.uscc, sdoc.${column} AS item
-         FROM (SELECT ${key} AS uscc FROM ${from} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${limit}) page
-         ${freshDocumentJoin('page.uscc', now)}`
-  // The page is its first `size` rows (one more tells that another page follows). The time as
-  // text: parsed once here rather than as a date.
-  const onPage = `FILTER (WHERE p.n <= ${size}::int)`
-  const complete = `bool_and(p.item IS NOT NULL) ${onPage} IS NOT FALSE`
-  const text = (freshOnly: boolean) => `SELECT iso_utc(${now}) AS at, count(*) > ${size}::int AS more, max(p.uscc) ${onPage} AS last,
-       CASE WHEN ${complete} THEN coalesce(string_agg(p.item, ',' ORDER BY p.uscc) ${onPage}, '') END AS items,
-       CASE WHEN NOT ${complete} THEN array_agg(p.uscc::text ORDER BY p.uscc) ${onPage} END AS usccs${freshOnly ? `, ${staleExists(now)} AS stale` : ''}
-     FROM (SELECT x.uscc, x.item, row_number() OVER (ORDER BY x.uscc) AS n FROM (${page(freshOnly)}) x) p`
-  type PageRow = { at: string; more: boolean; last: string | null; items: string | null; usccs: string[] | null; stale?: boolean }
-  const name = since ? undefined : statementName(f, after !== undefined)
-  // A brand-status page first asks the fresh rows alone, which is the whole answer while no document
-  // is stale (normally: the refresher keeps up); otherwise it asks again with the stale branch.
-  let row: PageRow | undefined
-  if (status) [row] = await db.query<PageRow>(text(true), params, name && `${name}_fresh`)
-  if (!row || row.stale !== false) [row] = await db.query<PageRow>(text(false), params, name)
-  return { at: new Date(row!.at), items: row!.items, usccs: row!.usccs ?? [], more: row!.more, last: row!.last }
 }
 
 export async function rowsOf(tx: Queryable, usccs: string[]): Promise<Map<string, EnterpriseRow>> {

@@ -26,7 +26,7 @@ import { createEnterpriseService } from './enterprises.service.ts'
 
 export default async function enterpriseRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createEnterpriseService(app.db)
+  const service = createEnterpriseService({ db: app.db, clock: app.clock })
   const tags = ['enterprises']
   const read = { auth: { scopes: ['registry:read' as const] } }
   const write = { auth: { scopes: ['registry:write' as const] } }

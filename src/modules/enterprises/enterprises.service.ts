@@ -1,21 +1,31 @@
-// Enterprise rules: USCC check, county existence and boundaries, create/patch/batch upsert,
-// all writes audited in the same transaction. Reads return the SQL-built document as text.
-import type { Database, Transaction } from '../../db/client.ts'
-import { assertCountyAccess } from '../../lib/actor.ts'
+// Enterprise rules: USCC check, county existence and boundaries, create/patch/batch upsert. Writes
+// compose into the caller's unit of work (upsert, patch) and are audited with the enterprise's
+// document before and after. Reads return the SQL-built document as text.
+import type { Queryable, Transaction } from '../../db/client.ts'
+import { assertCountyAccess, type Actor } from '../../lib/actor.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
 import { assertIfMatch } from '../../lib/http.ts'
 import { decodeCursor, encodeCursor } from '../../lib/paging.ts'
 import { usccFromPath } from '../../lib/path-params.ts'
 import { AppError, problemBody, problems, type FieldError } from '../../lib/problems.ts'
+import { instant } from '../../lib/time.ts'
 import { checkUscc } from '../../lib/uscc.ts'
 import { validator } from '../../lib/validate.ts'
-import { appendAudit, type Actor } from '../audit/audit.repository.ts'
-import * as docs from './documents.repository.ts'
+import { recordAudit } from '../audit/audit.repository.ts'
+import * as docs from './document-cache/index.ts'
+import type { EnterpriseDocument } from './document.sql.ts'
 import * as repo from './enterprises.repository.ts'
 import { CreateEnterprise, type CreateEnterpriseInput, type ListEnterprisesFilter, type PatchEnterpriseInput } from './enterprises.schemas.ts'
 
 export type Outcome = 'created' | 'updated' | 'unchanged'
 
-export type EnterpriseDoc = Pick<docs.EnterpriseDocument, 'doc' | 'etag'>
+export type EnterpriseDoc = Pick<EnterpriseDocument, 'doc' | 'etag'>
+
+/** An enterprise to write: its normalised USCC and the create-shaped input. */
+export interface EnterpriseItem {
+  uscc: string
+  input: CreateEnterpriseInput
+}
 
 function normaliseUscc(raw: string, pointer = '/uscc', where: FieldError['in'] = 'body'): string {
   const result = checkUscc(raw)
@@ -56,27 +66,14 @@ function mergePatch(base: repo.EnterpriseRow, patch: PatchEnterpriseInput): repo
   return row
 }
 
-/** Top-level fields that differ between two documents, for the audit log. */
-function changes(before: Record<string, unknown>, after: Record<string, unknown>) {
-  const b: Record<string, unknown> = {}
-  const a: Record<string, unknown> = {}
-  for (const key of Object.keys(after)) {
-    if (key === 'version' || key === 'updatedAt') continue
-    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
-      b[key] = before[key]
-      a[key] = after[key]
-    }
-  }
-  return { before: b, after: a }
-}
-
 const checkCreateItem = validator<CreateEnterpriseInput>(CreateEnterprise)
 
-export function createEnterpriseService(db: Database) {
+export function createEnterpriseService({ db, clock }: ServiceDeps) {
   let counties: Promise<Map<string, { retired: boolean; successor: string | null }>> | undefined
-  // Counties change only by migration; one read per process is enough.
-  const countyTable = () =>
-    (counties ??= db
+  // Counties change only by migration; one read per process is enough (through the unit of work's
+  // transaction when there is one: on the embedded database a statement outside it would wait for it).
+  const countyTable = (q: Queryable) =>
+    (counties ??= q
       .query<{ code: string; retired: boolean; successor_code: string | null }>(
         'SELECT code, valid_until IS NOT NULL AND valid_until < current_date AS retired, successor_code FROM county',
       )
@@ -86,8 +83,8 @@ export function createEnterpriseService(db: Database) {
         throw error
       }))
 
-  async function assertCounty(code: string, pointer = '/countyCode') {
-    const county = (await countyTable()).get(code)
+  async function assertCounty(q: Queryable, code: string, pointer = '/countyCode') {
+    const county = (await countyTable(q)).get(code)
     if (!county) throw problems.field('body', pointer, `unknown county code "${code}" (see GET /v1/counties)`)
     if (county.retired) {
       throw problems.field('body', pointer, `county code ${code} is retired${county.successor ? `; use ${county.successor}` : ''}`)
@@ -95,8 +92,9 @@ export function createEnterpriseService(db: Database) {
   }
 
   /**
-   * Writes rows in the caller's transaction, audits every change against the documents the
-   * caller read before (beforeDocs) and commits; returns each row's outcome.
+   * Writes rows in the caller's unit of work and audits every change with the enterprise's
+   * document before (from beforeDocs, read by the caller) and after; returns each row's outcome
+   * and the documents as written.
    */
   async function writeRows(
     tx: Transaction,
@@ -106,7 +104,6 @@ export function createEnterpriseService(db: Database) {
     beforeDocs: Map<string, EnterpriseDoc>,
     mode: 'create' | 'upsert',
   ) {
-    const now = new Date()
     const written = await repo.upsertRows(tx, rows, mode)
     if (mode === 'create') {
       const existing = rows.find((r) => !written.has(r.uscc))
@@ -115,43 +112,69 @@ export function createEnterpriseService(db: Database) {
     const listsChanged = await repo.replaceCultivationLists(tx, rows, before)
     await repo.touchEnterprises(tx, [...listsChanged].filter((u) => !written.has(u)))
     const outcomes = new Map<string, Outcome>(rows.map((r) => [r.uscc, written.get(r.uscc) ?? (listsChanged.has(r.uscc) ? 'updated' : 'unchanged')]))
-    const created = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) === 'created')
-    const updated = rows.map((r) => r.uscc).filter((u) => outcomes.get(u) === 'updated')
-    // A creation's audit entry is its whole document, written by the statement that builds it.
-    const refreshed = docs.refreshDocuments(tx, rows.map((r) => r.uscc), now, { actor, usccs: created })
-    // With no update to audit, the refresh is the last statement and travels with the COMMIT.
-    if (updated.length === 0) return { outcomes, docs: await tx.commit(refreshed) }
-    const afterDocs = await refreshed
-    await tx.commit(
-      appendAudit(
-        tx,
-        actor,
-        // An updated enterprise existed, so the caller read its document before.
-        updated.map((uscc) => ({
-          operation: 'enterprise.update',
-          entityType: 'enterprise',
-          entityId: uscc,
-          ...changes(JSON.parse(beforeDocs.get(uscc)!.doc), JSON.parse(afterDocs.get(uscc)!.doc)),
-        })),
-      ),
+    const afterDocs = await docs.refreshDocuments(tx, rows.map((r) => r.uscc), clock.now())
+    recordAudit(
+      tx,
+      actor,
+      rows
+        .filter((r) => outcomes.get(r.uscc) !== 'unchanged')
+        .map((r) => {
+          const created = outcomes.get(r.uscc) === 'created'
+          // An updated enterprise existed, so the caller read its document before.
+          return {
+            operation: created ? 'enterprise.create' : 'enterprise.update',
+            entityType: 'enterprise',
+            entityId: r.uscc,
+            before: created ? null : beforeDocs.get(r.uscc)!.doc,
+            after: afterDocs.get(r.uscc)!.doc,
+          }
+        }),
     )
     return { outcomes, docs: afterDocs }
   }
 
+  /**
+   * A create-shaped item checked as one of a set (pointers under `pointer`); its normalised USCC.
+   * `q` is the unit of work's transaction when called inside one.
+   */
+  async function checkItem(q: Queryable, actor: Actor, item: unknown, pointer: string): Promise<EnterpriseItem> {
+    const checked = checkCreateItem(item, pointer)
+    if (!checked.ok) throw problems.validation(checked.errors)
+    const uscc = normaliseUscc(checked.value.uscc, `${pointer}/uscc`)
+    await assertCounty(q, checked.value.countyCode, `${pointer}/countyCode`)
+    assertCountyAccess(actor, checked.value.countyCode, 'register')
+    return { uscc, input: checked.value }
+  }
+
+  /**
+   * Registers or updates enterprises by USCC in the caller's unit of work (items checked by
+   * checkItem, each USCC once): fields an item omits keep their stored values. A county system may
+   * not take over another county's enterprise this way.
+   */
+  async function upsert(tx: Transaction, actor: Actor, items: EnterpriseItem[]) {
+    const before = await repo.rowsOf(tx, items.map((a) => a.uscc))
+    for (const existing of before.values()) assertCountyAccess(actor, existing.county_code)
+    const rows = items.map((a) => rowFrom(a.input, a.uscc, before.get(a.uscc)))
+    const beforeDocs = await docs.currentDocuments(tx, [...before.keys()], clock.now())
+    return writeRows(tx, actor, rows, before, beforeDocs, 'upsert')
+  }
+
   return {
+    checkItem,
+    upsert,
+
     async get(rawUscc: string, asOf?: string): Promise<EnterpriseDoc> {
       const uscc = usccFromPath(rawUscc)
       // The stored document answers "now" while it is fresh; any other moment is computed.
-      const doc = asOf
-        ? (await docs.liveDocuments(db, [uscc], new Date(asOf))).get(uscc)
-        : await docs.currentDocument(db, uscc, new Date())
+      const at = instant(asOf, 'query', '/asOf')
+      const doc = at ? (await docs.liveDocuments(db, [uscc], at)).get(uscc) : await docs.currentDocument(db, uscc, clock.now())
       if (!doc) throw problems.notFound('enterprise', uscc)
       return doc
     },
 
     async list(filter: ListEnterprisesFilter) {
       const [after] = (decodeCursor(filter.cursor, ['string']) ?? []) as [string?]
-      const page = await repo.listPage(db, filter, after)
+      const page = await docs.enterprisePage(db, filter, after)
       let items = page.items
       if (items === null) {
         // Some item's stored document is not fresh: the page is computed as of the same moment.
@@ -164,29 +187,25 @@ export function createEnterpriseService(db: Database) {
 
     async create(actor: Actor, input: CreateEnterpriseInput): Promise<EnterpriseDoc> {
       const uscc = normaliseUscc(input.uscc)
-      await assertCounty(input.countyCode)
+      await assertCounty(db, input.countyCode)
       assertCountyAccess(actor, input.countyCode, 'register')
       const row = rowFrom(input, uscc)
-      return db.transaction(async (tx) => {
-        const written = await writeRows(tx, actor, [row], new Map(), new Map(), 'create')
-        return written.docs.get(uscc)!
-      })
+      return db.transaction(async (tx) => (await writeRows(tx, actor, [row], new Map(), new Map(), 'create')).docs.get(uscc)!)
     },
 
     async patch(actor: Actor, rawUscc: string, patch: PatchEnterpriseInput, ifMatch: string | undefined): Promise<EnterpriseDoc> {
       const uscc = usccFromPath(rawUscc)
-      if (patch.countyCode !== undefined) await assertCounty(patch.countyCode)
+      if (patch.countyCode !== undefined) await assertCounty(db, patch.countyCode)
       return db.transaction(async (tx) => {
         const before = await repo.rowsOf(tx, [uscc])
         const current = before.get(uscc)
         if (!current) throw problems.notFound('enterprise', uscc)
-        const beforeDocs = await docs.currentDocuments(tx, [uscc], new Date())
+        const beforeDocs = await docs.currentDocuments(tx, [uscc], clock.now())
         assertIfMatch(ifMatch, beforeDocs.get(uscc)!.etag)
         assertCountyAccess(actor, current.county_code)
         const row = mergePatch(current, patch)
         if (row.county_code !== current.county_code) assertCountyAccess(actor, row.county_code, 'move enterprises into')
-        const written = await writeRows(tx, actor, [row], before, beforeDocs, 'upsert')
-        return written.docs.get(uscc)!
+        return (await writeRows(tx, actor, [row], before, beforeDocs, 'upsert')).docs.get(uscc)!
       })
     },
 
@@ -194,7 +213,7 @@ export function createEnterpriseService(db: Database) {
     async batch(actor: Actor, items: unknown[], atomic: boolean, requestId: string) {
       type Result = { index: number; uscc: string | null; status: number; outcome: Outcome | 'rejected'; problem?: unknown }
       const results: Result[] = []
-      const accepted: { index: number; uscc: string; input: CreateEnterpriseInput }[] = []
+      const accepted: (EnterpriseItem & { index: number })[] = []
       const seen = new Map<string, number>()
       const reject = (index: number, uscc: string | null, error: AppError) =>
         results.push({ index, uscc, status: error.status, outcome: 'rejected', problem: problemBody(error.code, error.message, requestId, error.extra) })
@@ -206,18 +225,11 @@ export function createEnterpriseService(db: Database) {
         return checked?.valid ? checked.uscc : null
       }
       for (const [index, item] of items.entries()) {
-        const checked = checkCreateItem(item, `/items/${index}`)
-        if (!checked.ok) {
-          reject(index, usccOf(item), problems.validation(checked.errors))
-          continue
-        }
         try {
-          const uscc = normaliseUscc(checked.value.uscc, `/items/${index}/uscc`)
-          await assertCounty(checked.value.countyCode, `/items/${index}/countyCode`)
-          assertCountyAccess(actor, checked.value.countyCode, 'register')
-          if (seen.has(uscc)) throw problems.field('body', `/items/${index}/uscc`, `duplicates item ${seen.get(uscc)} of this batch`)
-          seen.set(uscc, index)
-          accepted.push({ index, uscc, input: checked.value })
+          const checked = await checkItem(db, actor, item, `/items/${index}`)
+          if (seen.has(checked.uscc)) throw problems.field('body', `/items/${index}/uscc`, `duplicates item ${seen.get(checked.uscc)} of this batch`)
+          seen.set(checked.uscc, index)
+          accepted.push({ index, ...checked })
         } catch (error) {
           if (!(error instanceof AppError)) throw error
           reject(index, usccOf(item), error)
@@ -229,30 +241,19 @@ export function createEnterpriseService(db: Database) {
         })
       }
 
-      const write = async (tx: Transaction, group: typeof accepted) => {
-        const before = await repo.rowsOf(tx, group.map((a) => a.uscc))
-        for (const a of group) {
-          const existing = before.get(a.uscc)
-          // A county system may not take over another county's enterprise by upserting it.
-          if (existing) assertCountyAccess(actor, existing.county_code)
-        }
-        const rows = group.map((a) => rowFrom(a.input, a.uscc, before.get(a.uscc)))
-        const beforeDocs = await docs.currentDocuments(tx, [...before.keys()], new Date())
-        return (await writeRows(tx, actor, rows, before, beforeDocs, 'upsert')).outcomes
-      }
       const record = (a: (typeof accepted)[number], outcome: Outcome) =>
         results.push({ index: a.index, uscc: a.uscc, status: outcome === 'created' ? 201 : 200, outcome })
 
       if (accepted.length > 0) {
         try {
-          const outcomes = await db.transaction((tx) => write(tx, accepted))
+          const { outcomes } = await db.transaction((tx) => upsert(tx, actor, accepted))
           for (const a of accepted) record(a, outcomes.get(a.uscc)!)
         } catch (error) {
           if (atomic) throw error
           // One item spoiled the set: give each item its own transaction and result.
           for (const a of accepted) {
             try {
-              const outcomes = await db.transaction((tx) => write(tx, [a]))
+              const { outcomes } = await db.transaction((tx) => upsert(tx, actor, [a]))
               record(a, outcomes.get(a.uscc)!)
             } catch (itemError) {
               if (!(itemError instanceof AppError)) throw itemError

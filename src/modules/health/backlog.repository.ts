@@ -1,6 +1,7 @@
 // Work the background loops have not done yet, for the metrics endpoint: stored documents waiting
 // to be rebuilt, audit entries waiting to be chained.
 import type { Database } from '../../db/client.ts'
+import { staleCount } from '../enterprises/document-cache/index.ts'
 
 export interface Backlog {
   staleDocuments: number
@@ -8,9 +9,6 @@ export interface Backlog {
 }
 
 export async function backlog(db: Database): Promise<Backlog> {
-  const [row] = await db.query<{ stale: string; pending: string }>(
-    `SELECT (SELECT count(*) FROM enterprise_document WHERE fresh_until <= statement_timestamp())::text AS stale,
-            (SELECT count(*) FROM audit_pending)::text AS pending`,
-  )
-  return { staleDocuments: Number(row?.stale ?? 0), auditPending: Number(row?.pending ?? 0) }
+  const [staleDocuments, [pending]] = await Promise.all([staleCount(db), db.query<{ n: string }>('SELECT count(*)::text AS n FROM audit_pending')])
+  return { staleDocuments, auditPending: Number(pending?.n ?? 0) }
 }

@@ -2,8 +2,7 @@
 // legal_representative); status and brand status come from status.sql.ts like everywhere else.
 // Each answer is one statement, prepared on PostgreSQL.
 import type { Database } from '../../db/client.ts'
-import { brandStatusPageSql } from '../enterprises/documents.repository.ts'
-import { statusAt } from '../qualifications/status.sql.ts'
+import { listedPage, type ListedFilter } from '../enterprises/document-cache/index.ts'
 import { publicQualification, publicBrandStatus, publicDocument, publicEnterprise, qualificationStatus } from './public.sql.ts'
 
 // asOf from $n (null = now); public answers always use everything recorded so far.
@@ -16,7 +15,7 @@ const QUALIFICATION_STATUS = qualificationStatus('m.as_of', 'm.known_at')
  * The stored answer about an enterprise now, while fresh: the moment, the brand status and the
  * `{"enterprise": ..., "qualifications": [...]}` text (the same SQL as the live answer builds it).
  */
-export { currentPublicDocument as storedAnswerForEnterprise } from '../enterprises/documents.repository.ts'
+export { currentPublicDocument as storedAnswerForEnterprise } from '../enterprises/document-cache/index.ts'
 
 export interface Answer {
   asOf: string
@@ -54,59 +53,27 @@ export async function answerForCertificate(db: Database, type: string, certifica
   return { asOf: row!.as_of, found: { status: found.status, enterprise: found.enterprise, qualifications: [found.qualification] } }
 }
 
-export interface ShowcaseFilter {
-  countyCode?: string | undefined
-  type?: string | undefined
-  afterUscc?: string | undefined
-  limit: number
-}
+const SHOWCASE_ITEMS = `SELECT e.uscc, json_build_object('uscc', e.uscc, 'name', e.name, 'countyCode', e.county_code, 'countyName', c.name,
+    'brandStatus', ${publicBrandStatus('m.as_of', 'm.known_at')},
+    'qualifications', coalesce((
+      SELECT json_agg(json_build_object('type', q.type_code, 'typeName', t.name, 'listing', t.counts_as_listing,
+               'certificateNo', q.certificate_no, 'title', q.title, 'batch', q.batch,
+               'validFrom', iso_utc(q.valid_from), 'validUntil', iso_utc(q.valid_until))
+             ORDER BY t.counts_as_listing DESC, q.granted_at, q.id)
+      FROM qualification q JOIN qualification_type t ON t.code = q.type_code ${QUALIFICATION_STATUS}
+      WHERE q.uscc = e.uscc AND s.status = 'active'), '[]'::json))::text AS doc
+  FROM (SELECT $2::timestamptz AS as_of, $2::timestamptz AS known_at) m
+  CROSS JOIN enterprise e JOIN county c ON c.code = e.county_code
+  WHERE e.uscc = ANY($1::bpchar[])
+  ORDER BY e.uscc`
 
 /**
- * Listed enterprises in USCC order, one more than the limit; asOf even when the page is empty.
- * The listed ones are picked by their stored brand status (brandStatusPageSql), and the type
- * filter is checked per candidate (a scalar subquery the planner does not turn into a join over
- * every qualification of the type, which took 0.3 s for a common type at 100,000 enterprises).
+ * Listed enterprises in USCC order, one more than the limit, with their public showcase items;
+ * asOf even when the page is empty. The page is chosen by the stored documents (listedPage), the
+ * items built for the same moment.
  */
-export async function showcasePage(db: Database, f: ShowcaseFilter): Promise<{ asOf: string; items: { uscc: string; doc: string }[] }> {
-  const params: unknown[] = []
-  const p = (value: unknown) => {
-    params.push(value)
-    return `$${params.length}`
-  }
-  const now = 'statement_timestamp()'
-  const where: string[] = []
-  const county = f.countyCode ? p(f.countyCode) : undefined
-  if (f.type) {
-    where.push(`(SELECT true FROM qualification fq WHERE fq.uscc = e.uscc AND fq.type_code = ${p(f.type)}
-      AND ${statusAt('fq', now, now)} = 'active' LIMIT 1)`)
-  }
-  const page = brandStatusPageSql({
-    status: `'listed'`,
-    at: now,
-    from: 'enterprise e',
-    key: 'e.uscc',
-    where,
-    county,
-    after: f.afterUscc ? p(f.afterUscc) : undefined,
-    limit: p(f.limit + 1),
-  })
-  const rows = await db.query<{ as_of: string; uscc: string | null; doc: string | null }>(
-    `SELECT iso_utc(m.as_of) AS as_of, x.uscc, x.doc
-     FROM ${moment('NULL')}
-     LEFT JOIN LATERAL (
-       SELECT e.uscc, json_build_object('uscc', e.uscc, 'name', e.name, 'countyCode', e.county_code, 'countyName', c.name,
-         'brandStatus', ${publicBrandStatus('m.as_of', 'm.known_at')},
-         'qualifications', coalesce((
-           SELECT json_agg(json_build_object('type', q.type_code, 'typeName', t.name, 'listing', t.counts_as_listing,
-                    'certificateNo', q.certificate_no, 'title', q.title, 'batch', q.batch,
-                    'validFrom', iso_utc(q.valid_from), 'validUntil', iso_utc(q.valid_until))
-                  ORDER BY t.counts_as_listing DESC, q.granted_at, q.id)
-           FROM qualification q JOIN qualification_type t ON t.code = q.type_code ${QUALIFICATION_STATUS}
-           WHERE q.uscc = e.uscc AND s.status = 'active'), '[]'::json))::text AS doc
-       FROM (${page}) page JOIN enterprise e ON e.uscc = page.uscc JOIN county c ON c.code = e.county_code
-       ORDER BY e.uscc
-     ) x ON true`,
-    params,
-  )
-  return { asOf: rows[0]!.as_of, items: rows.filter((r) => r.uscc !== null).map((r) => ({ uscc: r.uscc!, doc: r.doc! })) }
+export async function showcasePage(db: Database, f: ListedFilter): Promise<{ asOf: string; items: { uscc: string; doc: string }[] }> {
+  const page = await listedPage(db, f)
+  if (page.usccs.length === 0) return { asOf: page.at, items: [] }
+  return { asOf: page.at, items: await db.query<{ uscc: string; doc: string }>(SHOWCASE_ITEMS, [page.usccs, page.at], 'public_showcase_items') }
 }

@@ -28,7 +28,7 @@ const CACHED = ['ETag', 'Cache-Control', 'Vary'] as const
 
 export default async function publicRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createPublicService(app.db, await loadStatementSigner(app.config))
+  const service = createPublicService({ db: app.db, clock: app.clock }, await loadStatementSigner(app.config))
   const tags = ['public']
   const maxAge = app.config.publicCacheMaxAgeSeconds
   // Per client address (behind a proxy, set TRUST_PROXY so the address is the client's).

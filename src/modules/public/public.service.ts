@@ -1,7 +1,7 @@
 // Public verification: answers from live data, fails closed (`unknown` for anything the registry
 // does not hold, never a guess), and can be signed so that whoever receives it can check it later.
 import { randomUUID } from 'node:crypto'
-import type { Database } from '../../db/client.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
 import { decodeCursor, pageOf } from '../../lib/paging.ts'
 import { problems, type FieldError } from '../../lib/problems.ts'
 import { instant } from '../../lib/time.ts'
@@ -36,7 +36,7 @@ function subjectOf(q: VerifyQueryInput): { uscc: string } | { type: string; cert
   throw problems.validation(errors)
 }
 
-export function createPublicService(db: Database, signer: StatementSigner) {
+export function createPublicService({ db, clock }: ServiceDeps, signer: StatementSigner) {
   return {
     /**
      * The statement, as an object to serialise, or (when an enterprise is asked about "now" and
@@ -52,7 +52,7 @@ export function createPublicService(db: Database, signer: StatementSigner) {
           const head = JSON.stringify({
             statementId: randomUUID(),
             iss: STATEMENT_ISSUER,
-            iat: Math.floor(Date.now() / 1000),
+            iat: Math.floor(clock.now().getTime() / 1000),
             asOf: stored.asOf,
             subject,
             status: stored.brandStatus,
@@ -66,7 +66,7 @@ export function createPublicService(db: Database, signer: StatementSigner) {
       return {
         statementId: randomUUID(),
         iss: STATEMENT_ISSUER,
-        iat: Math.floor(Date.now() / 1000),
+        iat: Math.floor(clock.now().getTime() / 1000),
         asOf: answer.asOf,
         subject,
         status: (answer.found?.status ?? 'unknown') as StatementDto['status'],

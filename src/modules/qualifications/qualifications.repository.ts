@@ -1,7 +1,8 @@
 // The only code that touches qualification and qualification_event. Reads are one SQL statement
 // that builds the response document; as-of status comes from status.sql.ts only.
 import type { Database, Queryable } from '../../db/client.ts'
-import { actorParams, insertAuditSql, type Actor } from '../audit/audit.repository.ts'
+import type { Actor } from '../../lib/actor.ts'
+import { actorParams } from '../audit/audit.repository.ts'
 import type { RecordedStatus } from './lifecycle.ts'
 import { statusAt } from './status.sql.ts'
 
@@ -279,52 +280,31 @@ const INSERT_EVENT = `INSERT INTO qualification_event AS ev (qualification_id, s
      SELECT $1::uuid, coalesce(max(x.seq), 0) + 1, $2::"QualificationStatus", $3::"QualificationStatus", $4, $5, $6::timestamptz,
             $7::timestamptz, $8, $9::"AuthorityLevel", $10, $11::timestamptz, $12, $13, $14, $15
      FROM qualification_event x WHERE x.qualification_id = $1::uuid
-     RETURNING ${EVENT_JSON}::text AS doc, ev.to_status, ev.effective_at, ev.recorded_at`
+     RETURNING ${EVENT_JSON}::text AS doc, ev.seq, ev.to_status, ev.effective_at, ev.recorded_at`
 
 /**
- * Appends the next event of a qualification (seq = last + 1) and returns its document. A change
+ * Appends the next event of a qualification (seq = last + 1) and returns its document and seq. A change
  * (`changes`) also counts as a new version of the qualification, and sets its current status, in
  * the same statement; the event's trigger, once the statement is done, finds that status already
  * there and rewrites nothing.
  */
-export async function appendEvent(tx: Queryable, e: NewEvent, actor: Actor, changes = false): Promise<string> {
-  const [row] = await tx.query<{ doc: string }>(
+export async function appendEvent(tx: Queryable, e: NewEvent, actor: Actor, changes = false): Promise<{ doc: string; seq: number }> {
+  const [row] = await tx.query<{ doc: string; seq: number }>(
     changes
       ? `WITH event AS (${INSERT_EVENT})
          UPDATE qualification q SET version = q.version + 1, updated_at = now(),
            status = event.to_status, status_effective_at = event.effective_at, status_recorded_at = event.recorded_at
-         FROM event WHERE q.id = $1::uuid RETURNING event.doc`
+         FROM event WHERE q.id = $1::uuid RETURNING event.doc, event.seq`
       : INSERT_EVENT,
     [e.qualificationId, e.from, e.to, e.reasonCode, e.reason, iso(e.occurredAt), iso(e.effectiveAt), e.decision.authority,
       e.decision.level, e.decision.documentNo, iso(e.decision.decidedAt), ...actorParams(actor)],
     changes ? 'qualification_change_event' : 'qualification_grant_event',
   )
-  return row!.doc
+  return row!
 }
 
-/**
- * The qualification's document now, and its audit entry written in the same statement (the
- * entry's `after` is the document, or `after` when given; with `lastChange`, plus the
- * qualification's last change as `change`, read by the statement so that it can be sent with the
- * statement that appends it).
- */
-export async function findDocAudited(
-  tx: Queryable,
-  id: string,
-  actor: Actor,
-  audit: { operation: string; before?: unknown; after?: unknown; lastChange?: boolean },
-): Promise<QualificationDoc> {
-  const [row] = await tx.query<DocRow>(
-    `WITH d AS (${oneSql('NULL', 'NULL')}),
-     audited AS (${insertAuditSql(`SELECT $2, $3, $4, $5, $6, 'qualification', $1, $7::jsonb,
-        coalesce($8::jsonb, d.doc::jsonb) || CASE WHEN $9::boolean THEN jsonb_build_object('change',
-          (SELECT ${EVENT_JSON} FROM qualification_event ev WHERE ev.qualification_id = $1::uuid ORDER BY ev.seq DESC LIMIT 1))
-        ELSE '{}'::jsonb END FROM d`)})
-     SELECT * FROM d`,
-    [id, ...actorParams(actor), audit.operation,
-      audit.before === undefined ? null : JSON.stringify(audit.before), audit.after === undefined ? null : JSON.stringify(audit.after),
-      audit.lastChange ?? false],
-    `qualification_document_audited`,
-  )
+/** The qualification's document now, in the caller's transaction (what a write returns and audits). */
+export async function currentDoc(tx: Queryable, id: string): Promise<QualificationDoc> {
+  const [row] = await tx.query<DocRow>(ONE_SQL, [id, null, null], 'qualification_document')
   return toDoc(row!)
 }

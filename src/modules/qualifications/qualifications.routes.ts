@@ -30,7 +30,7 @@ const PAGING_NOTE = 'Ordered by grantedAt, then id; follow `nextCursor` (or the 
 
 export default async function qualificationRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createQualificationService(app.db, app.clock)
+  const service = createQualificationService({ db: app.db, clock: app.clock })
   const tags = ['qualifications']
   const read = { auth: { scopes: ['registry:read' as const] } }
   const write = { auth: { scopes: ['qualifications:write' as const] } }

@@ -2,19 +2,19 @@
 // with back-dated changes, and as-of reads. Every write runs in one transaction with its event
 // and audit entry; status changes lock the qualification row first so concurrent ones serialise.
 import { randomUUID } from 'node:crypto'
-import type { Database } from '../../db/client.ts'
-import { assertCountyAccess } from '../../lib/actor.ts'
-import { assertIfMatch, etagOf } from '../../lib/http.ts'
+import type { Transaction } from '../../db/client.ts'
+import { assertCountyAccess, type Actor } from '../../lib/actor.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { etagOf } from '../../lib/http.ts'
 import { decodeCursor, pageOf } from '../../lib/paging.ts'
 import { isUuid, usccFromPath, uuidFromPath } from '../../lib/path-params.ts'
 import { instant, notInFuture } from '../../lib/time.ts'
-import { systemClock, type Clock } from '../../lib/clock.ts'
 import { AppError, problems } from '../../lib/problems.ts'
 import { checkUscc } from '../../lib/uscc.ts'
 import { hasScope, type Principal } from '../../plugins/auth.ts'
-import type { Actor } from '../audit/audit.repository.ts'
-import { allowedTransitionsAt, effectiveStatus } from './lifecycle.ts'
+import { recordAudit } from '../audit/audit.repository.ts'
 import * as repo from './qualifications.repository.ts'
+import { applyStatusChange } from './status-change.ts'
 import type { GrantQualificationInput, ListQualificationsFilter, StatusChangeInput } from './qualifications.schemas.ts'
 
 export interface QualificationResult {
@@ -43,7 +43,7 @@ function pageOfDocs(rows: Awaited<ReturnType<typeof repo.listDocs>>, limit: numb
   return { items: page.map((r) => repo.render(r)), nextCursor }
 }
 
-export function createQualificationService(db: Database, clock: Clock = systemClock) {
+export function createQualificationService({ db, clock }: ServiceDeps) {
   function listFilter(f: Omit<ListQualificationsFilter, 'uscc' | 'countyCode'> & { uscc?: string; countyCode?: string | undefined }): repo.ListFilter {
     const after = decodeCursor(f.cursor, ['string', 'string'], ([at, id]) => !Number.isNaN(new Date(at as string).getTime()) && isUuid(id as string)) as
       | [string, string]
@@ -61,6 +61,87 @@ export function createQualificationService(db: Database, clock: Clock = systemCl
       after: after ? { grantedAt: new Date(after[0]), id: after[1] } : undefined,
       limit: f.limit,
     }
+  }
+
+  async function grantIn(tx: Transaction, actor: Actor, uscc: string, input: GrantQualificationInput): Promise<QualificationResult & { id: string }> {
+    const grantedAt = instant(input.grantedAt, 'body', '/grantedAt')
+    notInFuture(clock, grantedAt, '/grantedAt')
+    const validFrom = instant(input.validFrom, 'body', '/validFrom') ?? grantedAt
+    const explicitUntil = input.validUntil === undefined ? undefined : input.validUntil === null ? null : instant(input.validUntil, 'body', '/validUntil')
+    if (explicitUntil && explicitUntil <= validFrom) throw problems.field('body', '/validUntil', 'must be after validFrom')
+
+    const context = await repo.grantContext(tx, uscc, input.type, input.certificateNo ?? null)
+    if (!context.county_code) throw problems.notFound('enterprise', uscc)
+    assertCountyAccess(actor, context.county_code, 'grant qualifications to')
+    const type = context.type
+    if (!type) throw problems.field('body', '/type', `unknown qualification type "${input.type}" (see GET /v1/qualification-types)`)
+    if (type.certificate_based && !input.certificateNo) {
+      throw problems.field('body', '/certificateNo', `is required: ${input.type} is certificate-based`)
+    }
+    const validUntil =
+      explicitUntil !== undefined ? explicitUntil : type.default_validity_months ? addMonths(validFrom, type.default_validity_months) : null
+
+    if (input.renews) {
+      const renewed = await repo.lockQualification(tx, input.renews.toLowerCase())
+      if (!renewed) throw problems.field('body', '/renews', `qualification ${input.renews} does not exist`)
+      if (renewed.uscc !== uscc || renewed.type_code !== input.type) {
+        throw problems.field('body', '/renews', `qualification ${renewed.id} is a ${renewed.type_code} of ${renewed.uscc}; a renewal keeps the enterprise and the type`)
+      }
+      if (renewed.renewed_by) {
+        throw new AppError('already_renewed', `qualification ${renewed.id} is already renewed by ${renewed.renewed_by}`, { renewedBy: renewed.renewed_by })
+      }
+      if (['revoked', 'annulled', 'withdrawn'].includes(renewed.status)) {
+        throw new AppError('conflict', `qualification ${renewed.id} is ${renewed.status}; only an active, suspended or expired qualification can be renewed`, { currentStatus: renewed.status })
+      }
+    }
+    if (context.certificate_holder) throw certificateTaken(input.type, input.certificateNo!, context.certificate_holder)
+
+    const id = randomUUID()
+    // The qualification, its first event and its document, sent together in one round trip; a
+    // unique rule taken meanwhile fails the insert and the rest.
+    const inserted = repo.insertQualification(tx, {
+      id,
+      uscc,
+      type: input.type,
+      certificateNo: input.certificateNo ?? null,
+      title: input.title ?? null,
+      scope: input.scope ?? null,
+      issuer: input.issuer,
+      issuerLevel: input.issuerLevel,
+      grantedAt,
+      validFrom,
+      validUntil,
+      batch: input.batch ?? null,
+      renews: input.renews?.toLowerCase() ?? null,
+      documents: input.documents ?? [],
+    })
+    const appended = repo.appendEvent(tx, {
+      qualificationId: id,
+      from: null,
+      to: 'active',
+      reasonCode: input.renews ? 'renewal' : 'grant',
+      reason: null,
+      occurredAt: null,
+      effectiveAt: grantedAt,
+      decision: { authority: input.issuer, level: input.issuerLevel, documentNo: null, decidedAt: grantedAt },
+    }, actor)
+    const document = repo.currentDoc(tx, id)
+    let event: Awaited<typeof appended>
+    let doc: repo.QualificationDoc
+    try {
+      ;[, event, doc] = await Promise.all([inserted, appended, document])
+    } catch (error) {
+      // A concurrent grant took the number or the renewal between the checks and the insert.
+      const taken = repo.takenRule(error)
+      if (taken === 'renewal') throw new AppError('already_renewed', `qualification ${input.renews} is already renewed`)
+      if (taken === 'certificate') throw certificateTaken(input.type, input.certificateNo!, null)
+      throw error
+    }
+    recordAudit(tx, actor, [
+      { operation: 'qualification.grant', entityType: 'qualification', entityId: id, before: null, after: doc.base, effectiveAt: grantedAt },
+      { operation: 'qualification_event.create', entityType: 'qualification_event', entityId: `${id}:${event.seq}`, before: null, after: event.doc, effectiveAt: grantedAt },
+    ])
+    return { ...result(doc), id }
   }
 
   return {
@@ -95,83 +176,15 @@ export function createQualificationService(db: Database, clock: Clock = systemCl
       return `{"qualificationId":"${id}","knownAt":"${found.knownAt}","items":${found.items}}`
     },
 
+    /**
+     * Records a grant in the caller's unit of work: the qualification, its first history event and
+     * their audit entries. A unique rule taken by a concurrent grant fails the insert (409).
+     */
+    grantIn,
+
     async grant(actor: Actor, rawUscc: string, input: GrantQualificationInput): Promise<QualificationResult & { id: string }> {
       const uscc = usccFromPath(rawUscc)
-      const grantedAt = instant(input.grantedAt, 'body', '/grantedAt')
-      notInFuture(clock, grantedAt, '/grantedAt')
-      const validFrom = instant(input.validFrom, 'body', '/validFrom') ?? grantedAt
-      const explicitUntil = input.validUntil === undefined ? undefined : input.validUntil === null ? null : instant(input.validUntil, 'body', '/validUntil')
-      if (explicitUntil && explicitUntil <= validFrom) throw problems.field('body', '/validUntil', 'must be after validFrom')
-
-      return db.transaction(async (tx) => {
-        const context = await repo.grantContext(tx, uscc, input.type, input.certificateNo ?? null)
-        if (!context.county_code) throw problems.notFound('enterprise', uscc)
-        assertCountyAccess(actor, context.county_code, 'grant qualifications to')
-        const type = context.type
-        if (!type) throw problems.field('body', '/type', `unknown qualification type "${input.type}" (see GET /v1/qualification-types)`)
-        if (type.certificate_based && !input.certificateNo) {
-          throw problems.field('body', '/certificateNo', `is required: ${input.type} is certificate-based`)
-        }
-        const validUntil =
-          explicitUntil !== undefined ? explicitUntil : type.default_validity_months ? addMonths(validFrom, type.default_validity_months) : null
-
-        if (input.renews) {
-          const renewed = await repo.lockQualification(tx, input.renews.toLowerCase())
-          if (!renewed) throw problems.field('body', '/renews', `qualification ${input.renews} does not exist`)
-          if (renewed.uscc !== uscc || renewed.type_code !== input.type) {
-            throw problems.field('body', '/renews', `qualification ${renewed.id} is a ${renewed.type_code} of ${renewed.uscc}; a renewal keeps the enterprise and the type`)
-          }
-          if (renewed.renewed_by) {
-            throw new AppError('already_renewed', `qualification ${renewed.id} is already renewed by ${renewed.renewed_by}`, { renewedBy: renewed.renewed_by })
-          }
-          if (['revoked', 'annulled', 'withdrawn'].includes(renewed.status)) {
-            throw new AppError('conflict', `qualification ${renewed.id} is ${renewed.status}; only an active, suspended or expired qualification can be renewed`, { currentStatus: renewed.status })
-          }
-        }
-        if (context.certificate_holder) throw certificateTaken(input.type, input.certificateNo!, context.certificate_holder)
-
-        const id = randomUUID()
-        // The qualification, its first event and its document with the audit entry, sent with
-        // the COMMIT in one round trip; a unique rule taken meanwhile fails the insert and the rest.
-        const inserted = repo.insertQualification(tx, {
-          id,
-          uscc,
-          type: input.type,
-          certificateNo: input.certificateNo ?? null,
-          title: input.title ?? null,
-          scope: input.scope ?? null,
-          issuer: input.issuer,
-          issuerLevel: input.issuerLevel,
-          grantedAt,
-          validFrom,
-          validUntil,
-          batch: input.batch ?? null,
-          renews: input.renews?.toLowerCase() ?? null,
-          documents: input.documents ?? [],
-        })
-        const event = repo.appendEvent(tx, {
-          qualificationId: id,
-          from: null,
-          to: 'active',
-          reasonCode: input.renews ? 'renewal' : 'grant',
-          reason: null,
-          occurredAt: null,
-          effectiveAt: grantedAt,
-          decision: { authority: input.issuer, level: input.issuerLevel, documentNo: null, decidedAt: grantedAt },
-        }, actor)
-        // The document, with the audit entry (the whole document as `after`) written by the same statement.
-        const document = repo.findDocAudited(tx, id, actor, { operation: 'qualification.grant' })
-        try {
-          const [, , doc] = await tx.commit(Promise.all([inserted, event, document]))
-          return { ...result(doc), id }
-        } catch (error) {
-          // A concurrent grant took the number or the renewal between the checks and the insert.
-          const taken = repo.takenRule(error)
-          if (taken === 'renewal') throw new AppError('already_renewed', `qualification ${input.renews} is already renewed`)
-          if (taken === 'certificate') throw certificateTaken(input.type, input.certificateNo!, null)
-          throw error
-        }
-      })
+      return db.transaction((tx) => grantIn(tx, actor, uscc, input))
     },
 
     async changeStatus(actor: Actor, principal: Principal, rawId: string, input: StatusChangeInput, ifMatch: string | undefined) {
@@ -188,51 +201,19 @@ export function createQualificationService(db: Database, clock: Clock = systemCl
       const decidedAt = instant(input.decision.decidedAt, 'body', '/decision/decidedAt')
       notInFuture(clock, occurredAt, '/occurredAt')
       notInFuture(clock, decidedAt, '/decision/decidedAt')
-
-      return db.transaction(async (tx) => {
-        const current = await repo.lockQualification(tx, id)
-        if (!current) throw problems.notFound('qualification', id)
-        assertCountyAccess(actor, current.county_code)
-        assertIfMatch(ifMatch, etagOf(current.doc.base))
-        if (effectiveAt < current.granted_at) {
-          throw problems.field('body', '/effectiveAt', `is before the qualification was granted (${current.granted_at.toISOString()})`)
-        }
-        if (effectiveAt < current.last_effective_at) {
-          throw new AppError(
-            'out_of_order_change',
-            `the last recorded change takes effect at ${current.last_effective_at.toISOString()}; a new change cannot take effect before it`,
-            { lastEffectiveAt: current.last_effective_at.toISOString() },
-          )
-        }
-        const statusThen = effectiveStatus(current.status, current.valid_from, current.valid_until, effectiveAt)
-        const allowed = allowedTransitionsAt(statusThen)
-        if (!allowed.includes(input.to)) {
-          throw new AppError(
-            'invalid_transition',
-            `the qualification is ${statusThen} at ${effectiveAt.toISOString()}; ${allowed.length ? `it can become ${allowed.join(', ')}` : 'that status is final'}`,
-            { currentStatus: statusThen, allowedTransitions: [...allowed] },
-          )
-        }
-        // The change, then the document with the audit entry, sent with the COMMIT in one round trip.
-        const change = repo.appendEvent(tx, {
+      const applied = await db.transaction((tx) =>
+        applyStatusChange(tx, actor, {
           qualificationId: id,
-          from: current.status,
           to: input.to,
           reasonCode: input.reasonCode,
           reason: input.reason,
           occurredAt: occurredAt ?? null,
           effectiveAt,
           decision: { authority: input.decision.authority, level: input.decision.level, documentNo: input.decision.documentNo ?? null, decidedAt: decidedAt ?? null },
-        }, actor, true)
-        const document = repo.findDocAudited(tx, id, actor, {
-          operation: 'qualification.change_status',
-          before: { status: current.status, version: current.version },
-          after: { status: input.to, version: current.version + 1 },
-          lastChange: true,
-        })
-        const [changed, after] = await tx.commit(Promise.all([change, document]))
-        return { id, doc: `{"change":${changed},"qualification":${repo.render(after)}}`, etag: etagOf(after.base) }
-      })
+          ifMatch,
+        }),
+      )
+      return { id, doc: `{"change":${applied.change},"qualification":${repo.render(applied.qualification)}}`, etag: etagOf(applied.qualification.base) }
     },
   }
 }

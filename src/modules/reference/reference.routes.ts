@@ -18,7 +18,7 @@ import {
 
 export default async function referenceRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createReferenceService(app.db)
+  const service = createReferenceService({ db: app.db, clock: app.clock })
   const tags = ['reference']
 
   app.get('/v1/counties', {

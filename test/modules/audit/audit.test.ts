@@ -1,17 +1,17 @@
 import t from 'tap'
 import { buildApp } from '../../../src/app.ts'
 import { migrate, readMigrations } from '../../../src/db/migrate.ts'
-import { appendAudit, sealAudit } from '../../../src/modules/audit/audit.repository.ts'
+import { sealAudit } from '../../../src/modules/audit/audit.repository.ts'
 import { bearer, build, buildOwn, newUscc, onServer, testConfig } from '../../helpers/app.ts'
 import { emptyDatabase } from '../../helpers/databases.ts'
-import { holdOpen } from '../../helpers/fixtures.ts'
+import { changeStatus, createEnterprise, grant, holdOpen, reader } from '../../helpers/fixtures.ts'
 
 const auditor = await bearer(['audit:read'])
 const writer = await bearer(['registry:read', 'registry:write', 'admin'], { sub: 'audit-test-writer', county: '371402', dept: 'MARKET_REGULATION' })
 
 // Tests that count or break the chain use buildOwn: a database of their own, whose chain starts at 1.
 
-t.test('every write is audited with who, what and the changed values', async (t) => {
+t.test('every write is audited with who, what, and the entity before and after', async (t) => {
   const app = await build(t)
   const uscc = newUscc()
   await app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc, name: '审计测试有限公司', countyCode: '371402' } })
@@ -27,12 +27,17 @@ t.test('every write is audited with who, what and the changed values', async (t)
   const items = res.json().items
   t.same(items.map((i: { operation: string }) => i.operation), ['enterprise.create', 'enterprise.update', 'enterprise.update'])
   t.same(items[0].actor, { sub: 'audit-test-writer', county: '371402', dept: 'MARKET_REGULATION' })
+  t.same(items.map((i: { payloadFormat: string }) => i.payloadFormat), ['document', 'document', 'document'])
   t.equal(items[0].before, null)
-  t.equal(items[0].after.name, '审计测试有限公司')
-  t.same(items[1].before, { address: null })
-  t.same(items[1].after, { address: '德州市' })
+  // Each `after` is the enterprise's document as GET /v1/enterprises/{uscc} returned it then.
+  t.match(items[0].after, { uscc, name: '审计测试有限公司', countyCode: '371402', version: 1 })
+  t.same(items[1].before, items[0].after, 'the document before the patch is the one the creation left')
+  t.match(items[1].after, { uscc, address: '德州市', version: 2 })
   t.equal(items[1].requestId, 'audit-req-1')
-  t.same(items[2].after, { name: '审计测试集团有限公司' })
+  t.match(items[2].after, { name: '审计测试集团有限公司', address: '德州市', version: 3 })
+  const now = (await app.inject({ url: `/v1/enterprises/${uscc}`, headers: writer })).json()
+  t.same(items[2].after, now, 'the last entry\'s after is the current document')
+  t.same([items[0].occurredAt, items[0].effectiveAt], [null, null], 'an enterprise records no times besides the recording')
   const types = (await app.inject({ url: `/v1/audit-events?entityType=qualification_type&entityId=${code}`, headers: auditor })).json().items
   t.same(types.map((i: { operation: string }) => i.operation), ['qualification_type.create', 'qualification_type.update'])
   t.equal(types[1].before.defaultValidityMonths, null)
@@ -106,7 +111,7 @@ t.test('verification recomputes the chain and finds a row altered behind the app
   // Recomputing the hash to hide the edit breaks the link to the next entry instead.
   await asSuperuser(
     `UPDATE audit_chain c SET hash = audit_event_digest(c.prev_hash, c.seq, e.at, e.actor_sub, e.actor_county, e.actor_dept, e.request_id,
-       e.operation, e.entity_type, e.entity_id, e.before, e.after, e.occurred_at, e.effective_at) FROM audit_event e WHERE e.id = c.event_id AND c.seq = $1`,
+       e.operation, e.entity_type, e.entity_id, e.before, e.after, e.occurred_at, e.effective_at, e.payload_format) FROM audit_event e WHERE e.id = c.event_id AND c.seq = $1`,
     [victim.id],
   )
   const relinked = (await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json()
@@ -134,7 +139,9 @@ t.test('a deleted entry breaks the link of the next position', async (t) => {
 t.test('writes do not wait for each other\'s audit entries; entries are chained in the order their writes commit', { skip: !onServer && 'needs two connections' }, async (t) => {
   const { db, app } = await buildOwn(t, {}, 8)
   // A write that has appended its entry and not committed yet.
-  const slow = await holdOpen(db, (tx) => appendAudit(tx, { sub: 'slow-writer' }, [{ operation: 'test.slow', entityType: 'test', entityId: 'slow' }]))
+  const slow = await holdOpen(db, (tx) =>
+    tx.query(`INSERT INTO audit_event (actor_sub, operation, entity_type, entity_id) VALUES ('slow-writer', 'test.slow', 'test', 'slow')`),
+  )
   // Another write goes through meanwhile (it used to wait for the first to commit).
   const uscc = newUscc()
   const quick = await Promise.race([
@@ -220,4 +227,47 @@ t.test('a chain written before entries were chained after commit still verifies,
   t.ok(Number(ids[1]!.id) - Number(ids[0]!.id) > 1, 'with the gap the rolled-back write left')
   t.equal(items[2].id, String(Number(items[1].id) + 1), 'new entries continue after the head')
   t.equal(items[2].prevHash, items[1].hash)
+})
+
+t.test('a status change is audited as the qualification before and after, and the recorded event, with their times', async (t) => {
+  const app = await build(t)
+  const uscc = newUscc()
+  await createEnterprise(app, { uscc })
+  const granted = await grant(app, uscc, { grantedAt: '2024-05-01T00:00:00+08:00' })
+  const before = (await app.inject({ url: `/v1/qualifications/${granted.id}`, headers: await reader() })).json()
+  const res = await changeStatus(app, granted.id, 'suspended', { effectiveAt: '2025-01-01T00:00:00+08:00', occurredAt: '2024-12-20T00:00:00+08:00' })
+  t.equal(res.statusCode, 201, res.body)
+  const requestId = res.json().change.actor.requestId
+  const entries = async (entityId: string) => (await app.inject({ url: `/v1/audit-events?entityId=${entityId}`, headers: auditor })).json().items
+  const items = [...(await entries(granted.id)), ...(await entries(`${granted.id}:2`))].filter((i: { requestId: string }) => i.requestId === requestId)
+  t.same(items.map((i: { operation: string; entityType: string; entityId: string }) => [i.operation, i.entityType, i.entityId]), [
+    ['qualification.change_status', 'qualification', granted.id],
+    ['qualification_event.create', 'qualification_event', `${granted.id}:2`],
+  ])
+  const strip = ({ asOf: _a, knownAt: _k, ...rest }: Record<string, unknown>) => rest
+  t.same(items[0].before, strip(before), 'before: the document as read before the change')
+  t.same(items[0].after, strip(res.json().qualification), 'after: the document the change answered with')
+  t.same(items[1].after, res.json().change, 'the event as its history lists it')
+  for (const item of items) {
+    t.equal(item.effectiveAt, '2024-12-31T16:00:00.000Z')
+    t.equal(item.occurredAt, '2024-12-19T16:00:00.000Z')
+  }
+})
+
+t.test('legacy entries keep the hash they were chained with and are read as legacy', async (t) => {
+  const { db, app } = await buildOwn(t)
+  await db.query(
+    `INSERT INTO audit_event (actor_sub, operation, entity_type, entity_id, before, after, payload_format)
+     VALUES ('old-writer', 'enterprise.update', 'enterprise', '91350100M000100Y43', '{"address":null}', '{"address":"德州市"}', 'legacy')`,
+  )
+  const items = (await app.inject({ url: '/v1/audit-events', headers: auditor })).json().items
+  t.match(items[0], { payloadFormat: 'legacy', before: { address: null }, after: { address: '德州市' }, occurredAt: null, effectiveAt: null })
+  // The formula entries were chained with before entry times and payload formats existed.
+  const [row] = await db.query<{ same: boolean }>(
+    `SELECT c.hash = encode(sha256(convert_to(c.prev_hash || '|' || jsonb_build_array(c.seq, floor(extract(epoch FROM e.at) * 1000)::bigint,
+              e.actor_sub, e.actor_county, e.actor_dept, e.request_id, e.operation, e.entity_type, e.entity_id, e.before, e.after)::text, 'UTF8')), 'hex') AS same
+     FROM audit_chain c JOIN audit_event e ON e.id = c.event_id WHERE c.seq = 1`,
+  )
+  t.equal(row!.same, true)
+  t.equal((await app.inject({ url: '/v1/audit-events/verify', headers: auditor })).json().valid, true)
 })

@@ -9,7 +9,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { build } from '../../helpers/app.ts'
 import { certificateNo, createEnterprise, grant } from '../../helpers/fixtures.ts'
-import { currentDocument, liveDocuments, refreshDocuments } from '../../../src/modules/enterprises/documents.repository.ts'
+import { currentDocument, liveDocuments, refreshDocuments } from '../../../src/modules/enterprises/document-cache/index.ts'
 import { bearer } from '../../helpers/app.ts'
 
 const app = await build(t)

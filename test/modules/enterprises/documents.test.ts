@@ -5,8 +5,9 @@ import t from 'tap'
 import pg from 'pg'
 import { bearer } from '../../helpers/app.ts'
 import { build } from '../../helpers/app.ts'
-import { changeStatus, createEnterprise, grant, reader } from '../../helpers/fixtures.ts'
-import { refreshDocuments } from '../../../src/modules/enterprises/documents.repository.ts'
+import { changeStatus, createEnterprise, grant, reader, waitingForLock } from '../../helpers/fixtures.ts'
+import { refreshDocuments } from '../../../src/modules/enterprises/document-cache/index.ts'
+import { manualClock } from '../../../src/lib/clock.ts'
 
 const app = await build(t)
 const read = await reader()
@@ -18,13 +19,14 @@ interface Row {
   mark: string
   brand_status: string | null
 }
-const stored = async (uscc: string) =>
+const storedIn = (db: Pick<typeof app.db, 'query'>) => async (uscc: string) =>
   (
-    await app.db.query<Row>(
+    await db.query<Row>(
       `SELECT fresh_until > now() AS fresh, iso_utc(fresh_until) AS fresh_until, mark::text, brand_status FROM enterprise_document WHERE uscc = $1`,
       [uscc],
     )
   )[0]!
+const stored = storedIn(app.db)
 const refresh = (uscc: string) => refreshDocuments(app.db, [uscc], new Date())
 const get = (uscc: string, query = '') => app.inject({ url: `/v1/enterprises/${uscc}${query}`, headers: read })
 
@@ -97,37 +99,46 @@ t.test('every kind of change makes the stored document stale in the same transac
 })
 
 t.test('time alone makes a stored document stale when a qualification starts, ends or a change takes effect', async (t) => {
-  const e = await createEnterprise(app)
-  const soon = Date.now() + 1500
-  const q = await grant(app, e.uscc, { type: 'HAOPIN_SHANDONG_BRAND', certificateNo: undefined, validUntil: new Date(soon).toISOString() })
-  await refresh(e.uscc)
-  t.equal((await stored(e.uscc)).fresh_until, new Date(soon).toISOString())
-  t.equal((await get(e.uscc)).json().brandStatus, 'listed')
-  await new Promise((r) => setTimeout(r, soon - Date.now() + 50))
-  const after = (await get(e.uscc)).json()
+  // The app's clock stands still until the test moves it: to the real time once the writes are
+  // recorded (the database records in real time), then past each moment. No waiting.
+  const clock = manualClock()
+  const timed = await build(t, {}, { clock })
+  const at = (ms: number) => new Date(Date.now() + ms)
+  const refreshNow = (uscc: string) => (clock.set(new Date()), refreshDocuments(timed.db, [uscc], clock.now()))
+  const getNow = (uscc: string) => timed.inject({ url: `/v1/enterprises/${uscc}`, headers: read })
+  const stored = storedIn(timed.db)
+
+  const e = await createEnterprise(timed)
+  const ends = at(60_000)
+  const q = await grant(timed, e.uscc, { type: 'HAOPIN_SHANDONG_BRAND', certificateNo: undefined, validUntil: ends.toISOString() })
+  await refreshNow(e.uscc)
+  t.equal((await stored(e.uscc)).fresh_until, ends.toISOString())
+  t.equal((await getNow(e.uscc)).json().brandStatus, 'listed')
+  clock.set(ends)
+  const after = (await getNow(e.uscc)).json()
   t.equal(after.brandStatus, 'none', 'expired at validUntil, with no refresh and no job')
   t.same(after.activeQualifications, [])
-  t.ok(q.id)
+  t.equal((await timed.inject({ url: `/v1/qualifications/${q.id}?asOf=${ends.toISOString()}`, headers: read })).json().status, 'expired')
 
-  const pending = await createEnterprise(app)
-  const starts = Date.now() + 1200
-  await grant(app, pending.uscc, { validFrom: new Date(starts).toISOString(), validUntil: null })
-  await refresh(pending.uscc)
-  t.equal((await stored(pending.uscc)).fresh_until, new Date(starts).toISOString(), 'fresh until the grant starts')
-  t.equal((await get(pending.uscc)).json().activeQualifications.length, 0)
-  await new Promise((r) => setTimeout(r, starts - Date.now() + 50))
-  t.equal((await get(pending.uscc)).json().activeQualifications.length, 1, 'active from validFrom')
+  const pending = await createEnterprise(timed)
+  const starts = at(60_000)
+  await grant(timed, pending.uscc, { validFrom: starts.toISOString(), validUntil: null })
+  await refreshNow(pending.uscc)
+  t.equal((await stored(pending.uscc)).fresh_until, starts.toISOString(), 'fresh until the grant starts')
+  t.equal((await getNow(pending.uscc)).json().activeQualifications.length, 0)
+  clock.set(starts)
+  t.equal((await getNow(pending.uscc)).json().activeQualifications.length, 1, 'active from validFrom')
 
-  const suspended = await createEnterprise(app)
-  const s = await grant(app, suspended.uscc, { validUntil: null })
-  const effective = Date.now() + 1200
-  const res = await changeStatus(app, s.id, 'suspended', { effectiveAt: new Date(effective).toISOString() })
+  const suspended = await createEnterprise(timed)
+  const s = await grant(timed, suspended.uscc, { validUntil: null })
+  const effective = at(60_000)
+  const res = await changeStatus(timed, s.id, 'suspended', { effectiveAt: effective.toISOString() })
   t.equal(res.statusCode, 201)
-  await refresh(suspended.uscc)
-  t.equal((await stored(suspended.uscc)).fresh_until, new Date(effective).toISOString(), 'fresh until the change takes effect')
-  t.equal((await get(suspended.uscc)).json().activeQualifications.length, 1)
-  await new Promise((r) => setTimeout(r, effective - Date.now() + 50))
-  t.equal((await get(suspended.uscc)).json().activeQualifications.length, 0, 'suspended from its effective time')
+  await refreshNow(suspended.uscc)
+  t.equal((await stored(suspended.uscc)).fresh_until, effective.toISOString(), 'fresh until the change takes effect')
+  t.equal((await getNow(suspended.uscc)).json().activeQualifications.length, 1)
+  clock.set(effective)
+  t.equal((await getNow(suspended.uscc)).json().activeQualifications.length, 0, 'suspended from its effective time')
 })
 
 t.test('public verification answers from the stored document while it is fresh', async (t) => {
@@ -203,7 +214,7 @@ t.test('a refresh overtaken by a concurrent change does not store its outdated d
   await client.query(`UPDATE enterprise SET name = '并发修改后的名称' WHERE uscc = $1`, [e.uscc])
   // The refresh's snapshot cannot see the uncommitted rename; its store waits for the row.
   const refreshing = refresh(e.uscc)
-  await new Promise((r) => setTimeout(r, 300))
+  await waitingForLock(app.db, '%WITH built AS (%')
   await client.query('COMMIT')
   const built = await refreshing
   t.not(JSON.parse(built.get(e.uscc)!.doc).name, '并发修改后的名称', 'the refresh built from its snapshot')

@@ -3,7 +3,7 @@
 // page the live documents give. On a database of its own, so that what is stale is this test's doing.
 import t from 'tap'
 import type { Database } from '../../../src/db/client.ts'
-import { listPage } from '../../../src/modules/enterprises/enterprises.repository.ts'
+import { enterprisePage } from '../../../src/modules/enterprises/document-cache/index.ts'
 import { buildOwn, newUscc } from '../../helpers/app.ts'
 import { createEnterprise, grant, reader } from '../../helpers/fixtures.ts'
 
@@ -20,7 +20,7 @@ for (const uscc of listed) await listBrand(uscc)
 async function page(limit: number, after?: string) {
   const names: (string | undefined)[] = []
   const spy = { ...db, query: (text: string, params?: unknown[], name?: string) => (names.push(name), db.query(text, params, name)) } as Database
-  const result = await listPage(spy, { countyCode: '371428', brandStatus: 'listed', limit } as never, after)
+  const result = await enterprisePage(spy, { countyCode: '371428', brandStatus: 'listed', limit } as never, after)
   const items = result.items === null ? null : (JSON.parse(`[${result.items}]`) as { uscc: string; brandStatus: string }[])
   return { result, items, statements: names.length }
 }

@@ -4,6 +4,7 @@ import t from 'tap'
 import { build } from '../../helpers/app.ts'
 import { createEnterprise, grant } from '../../helpers/fixtures.ts'
 import { encodeCursor } from '../../../src/lib/paging.ts'
+import { refreshDocuments } from '../../../src/modules/enterprises/document-cache/index.ts'
 
 t.test('verification and showcase leak no contact person, phone, e-mail, address or legal representative', async (t) => {
   const app = await build(t, { PUBLIC_RATE_LIMIT_MAX: '100000' })
@@ -19,23 +20,33 @@ t.test('verification and showcase leak no contact person, phone, e-mail, address
   const cert = await grant(app, e.uscc, { documents: [{ name: `${marker}-internal.pdf`, sha256: 'b'.repeat(64), url: `https://intranet.example/${marker}` }] })
 
   const jwks = createLocalJWKSet((await app.inject({ url: '/.well-known/jwks.json' })).json())
-  const signed = await app.inject({ url: `/v1/public/verify?uscc=${e.uscc}&format=jws` })
-  const payload = new TextDecoder().decode((await compactVerify(signed.body, jwks)).payload)
-  const bodies = {
-    'verify by uscc': (await app.inject({ url: `/v1/public/verify?uscc=${e.uscc}` })).body,
-    'verify by certificate': (await app.inject({ url: `/v1/public/verify?type=TAISHAN_QUALITY_CERT&certificateNo=${cert.certificateNo}` })).body,
-    'signed statement': payload,
-    // Start the showcase just before this enterprise's USCC, so it is on the first page.
-    showcase: (await app.inject({ url: `/v1/public/brands?limit=1&cursor=${encodeCursor([e.uscc.slice(0, 17)])}` })).body,
-  }
-  t.match(bodies.showcase, e.uscc, 'the showcase page holds the enterprise')
-  t.match(bodies['verify by uscc'], e.name, 'the public name is there')
-  for (const [what, body] of Object.entries(bodies)) {
-    for (const secret of [marker, marker.toLowerCase(), '13800138000']) t.notMatch(body, secret, `${what}: no ${secret}`)
-    for (const key of ['contact', 'phone', 'email', 'address', 'legalRepresentative', 'documents', 'sha256', 'actor']) {
-      t.notMatch(body, `"${key}"`, `${what}: no "${key}" field`)
+  const answers = async () => {
+    const signed = await app.inject({ url: `/v1/public/verify?uscc=${e.uscc}&format=jws` })
+    return {
+      'verify by uscc': (await app.inject({ url: `/v1/public/verify?uscc=${e.uscc}` })).body,
+      'verify by certificate': (await app.inject({ url: `/v1/public/verify?type=TAISHAN_QUALITY_CERT&certificateNo=${cert.certificateNo}` })).body,
+      'signed statement': new TextDecoder().decode((await compactVerify(signed.body, jwks)).payload),
+      // Start the showcase just before this enterprise's USCC, so it is on the first page.
+      showcase: (await app.inject({ url: `/v1/public/brands?limit=1&cursor=${encodeCursor([e.uscc.slice(0, 17)])}` })).body,
     }
   }
+  const check = (bodies: Record<string, string>, path: string) => {
+    t.match(bodies.showcase, e.uscc, `${path}: the showcase page holds the enterprise`)
+    t.match(bodies['verify by uscc'], e.name, `${path}: the public name is there`)
+    for (const [what, body] of Object.entries(bodies)) {
+      for (const secret of [marker, marker.toLowerCase(), '13800138000']) t.notMatch(body, secret, `${path}, ${what}: no ${secret}`)
+      for (const key of ['contact', 'phone', 'email', 'address', 'legalRepresentative', 'documents', 'sha256', 'actor']) {
+        t.notMatch(body, `"${key}"`, `${path}, ${what}: no "${key}" field`)
+      }
+    }
+  }
+  const storedFresh = async () =>
+    (await app.db.query<{ fresh: boolean }>('SELECT fresh_until > now() AS fresh FROM enterprise_document WHERE uscc = $1', [e.uscc]))[0]!.fresh
+  t.equal(await storedFresh(), false, 'the stored document is not built yet: answers come from the live path')
+  check(await answers(), 'live')
+  await refreshDocuments(app.db, [e.uscc], new Date())
+  t.equal(await storedFresh(), true, 'once refreshed, answers about the enterprise come from the stored public document')
+  check(await answers(), 'stored')
 })
 
 t.test('public endpoints are rate limited per client address with a 429 problem and Retry-After', async (t) => {

@@ -2,7 +2,7 @@
 // qualifications one by one, per enterprise and in filtered, paginated lists.
 import t from 'tap'
 import { bearer, build, newUscc, onServer } from '../../helpers/app.ts'
-import { certificateNo, changeStatus, createEnterprise, grant, grantBody, holdOpen, reader, settle, writer } from '../../helpers/fixtures.ts'
+import { certificateNo, changeStatus, createEnterprise, grant, grantBody, holdOpen, reader, waitingForLock, writer } from '../../helpers/fixtures.ts'
 
 const app = await build(t)
 const read = await reader()
@@ -144,7 +144,7 @@ t.test('a grant that loses its certificate number at the insert writes nothing',
     ),
   )
   const losing = post(e.uscc, grantBody({ certificateNo: no }))
-  await settle()
+  await waitingForLock(app.db, '%INSERT INTO qualification (%')
   await other.commit()
   const res = await losing
   t.equal(res.statusCode, 409, res.body)

@@ -2,7 +2,7 @@
 // scopes, county boundaries, effective-time order, If-Match and the recorded history.
 import t from 'tap'
 import { bearer, build, onServer } from '../../helpers/app.ts'
-import { changeBody, changeStatus, createEnterprise, grant, holdOpen, reader, settle, writer } from '../../helpers/fixtures.ts'
+import { changeBody, changeStatus, createEnterprise, grant, holdOpen, reader, waitingForLock, writer } from '../../helpers/fixtures.ts'
 
 const app = await build(t)
 const enterprise = await createEnterprise(app)
@@ -204,7 +204,7 @@ t.test('a change that waited for a concurrent one is checked against it', { skip
   })
   // This change takes effect two hours ago: before the other one, which it cannot see yet.
   const waiting = changeStatus(app, q.id, 'suspended', { effectiveAt: ago(7_200_000) })
-  await settle()
+  await waitingForLock(app.db, '%FROM qualification WHERE id = $1::uuid FOR UPDATE%')
   await other.commit()
   const res = await waiting
   t.equal(res.statusCode, 409, res.body)

@@ -2,9 +2,10 @@
 // that a change or the passing of time made stale, in batches, one instance at a time. Reads are
 // correct without it (they compute whatever is stale); it only keeps them on the one-row path.
 import type { FastifyBaseLogger } from 'fastify'
-import type { Database } from '../../db/client.ts'
-import { periodic, type Periodic } from '../../lib/periodic.ts'
-import { refreshStale } from './documents.repository.ts'
+import type { Database } from '../../../db/client.ts'
+import type { Clock } from '../../../lib/clock.ts'
+import { periodic, type Periodic } from '../../../lib/periodic.ts'
+import { refreshStale } from './store.ts'
 
 /** Small, so that a write to a document being refreshed waits a few milliseconds at most. */
 const BATCH = 100
@@ -13,7 +14,7 @@ const MAX_BATCHES_PER_TICK = 50
 
 export type DocumentRefresher = Periodic
 
-export function documentRefresher(db: Database, intervalMs: number, log: FastifyBaseLogger): DocumentRefresher {
+export function documentRefresher(db: Database, clock: Clock, intervalMs: number, log: FastifyBaseLogger): DocumentRefresher {
   return periodic({
     intervalMs,
     log,
@@ -21,7 +22,7 @@ export function documentRefresher(db: Database, intervalMs: number, log: Fastify
     async pass(stopped) {
       let total = 0
       for (let i = 0; i < MAX_BATCHES_PER_TICK && !stopped(); i++) {
-        const n = await refreshStale(db, BATCH)
+        const n = await refreshStale(db, BATCH, clock.now())
         total += n
         if (n < BATCH) break
       }
