@@ -4,14 +4,14 @@
 // validity starting or ending) and never later than the configured bound, which is how late a
 // cache may learn of a decision recorded meanwhile.
 import { createHash } from 'node:crypto'
-import { canonicalJson } from '../../lib/canonical-json.ts'
 import type { StatementDto } from './public.schemas.ts'
 
 export type AnswerFormat = 'json' | 'jws' | 'html'
 
 export function answerEtag(statement: StatementDto, format: AnswerFormat): string {
   const { subject, status, enterprise, qualifications } = statement
-  const digest = createHash('sha256').update(`${format}\n${canonicalJson({ subject, status, enterprise, qualifications })}`).digest('base64url')
+  // Key order is the SQL's (json_build_object), the same on the stored and the live path.
+  const digest = createHash('sha256').update(`${format}\n${JSON.stringify([subject, status, enterprise, qualifications])}`).digest('base64url')
   return `W/"${digest.slice(0, 27)}"`
 }
 
