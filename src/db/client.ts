@@ -93,12 +93,14 @@ export interface DatabaseOptions {
   /** Directory for the embedded database, or `memory://` for an in-memory one. */
   dataDir?: string
   poolMax?: number
+  /** A new embedded database: empty (default), or with the migrations known at install applied (a first start). */
+  newEmbeddedFrom?: 'empty' | 'migrated'
 }
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl
     ? createServerDatabase(options.databaseUrl, options.poolMax ?? 10)
-    : createEmbeddedDatabase(options.dataDir ?? './.data')
+    : createEmbeddedDatabase(options.dataDir ?? './.data', options.newEmbeddedFrom)
 }
 
 function createServerDatabase(connectionString: string, max: number): Database {
@@ -243,13 +245,13 @@ function embeddedTemplate(kind: 'template' | 'migrated' = 'template'): Blob | un
   }
 }
 
-async function createEmbeddedDatabase(dataDir: string): Promise<Database> {
+async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migrated' = 'empty'): Promise<Database> {
   const inMemory = dataDir === 'memory://'
   const pgdata = `${dataDir.replace(/\/$/, '')}/pgdata`
   if (!inMemory) mkdirSync(dataDir, { recursive: true })
-  // A new database starts from an install-time template rather than running initdb in WASM; a new
-  // DATA_DIR from the migrated one (a first `npm start`), memory:// stays empty for tests.
-  const loadDataDir = inMemory ? embeddedTemplate() : existsSync(pgdata) ? undefined : (embeddedTemplate('migrated') ?? embeddedTemplate())
+  // A new database starts from an install-time template rather than running initdb in WASM: empty,
+  // or for the service's own start (server.ts) with the install's migrations already applied.
+  const loadDataDir = inMemory || !existsSync(pgdata) ? ((newFrom === 'migrated' ? embeddedTemplate('migrated') : undefined) ?? embeddedTemplate()) : undefined
   // Loaded only here: the embedded engine adds about 40 MB to a process that never uses it.
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')])
   const lite = new PGlite(inMemory ? 'memory://' : pgdata, loadDataDir ? { loadDataDir } : {})
