@@ -18,7 +18,7 @@ export const UsccField = Type.String({
   description: '统一社会信用代码 (GB 32100-2015), 18 characters; lower case is accepted and normalised',
   examples: ['91350100M000100Y43'],
 })
-export const CountyCode = Type.String({ pattern: '^\\d{6}$', description: 'County division code (GET /v1/counties)', examples: ['371402'] })
+export const CountyCode = Type.String({ pattern: '^\\d{6}$', description: 'County division code (县区代码, GET /v1/counties)', examples: ['371402'] })
 
 const Contact = Type.Object(
   {
@@ -26,7 +26,7 @@ const Contact = Type.Object(
     phone: Type.Optional(Nullable(Type.String({ maxLength: 40, pattern: '^[0-9+()\\- ]{3,40}$' }))),
     email: Type.Optional(Nullable(Type.String({ maxLength: 254, format: 'email' }))),
   },
-  { additionalProperties: false, description: 'Contact person; never shown publicly' },
+  { additionalProperties: false, description: 'Contact person (联系人); never shown publicly' },
 )
 
 export const CultivationListEntry = component('CultivationListEntry', Type.Object(
@@ -38,11 +38,11 @@ export const CultivationListEntry = component('CultivationListEntry', Type.Objec
 ))
 
 const EditableFields = {
-  name: Type.String({ minLength: 1, maxLength: 200, examples: ['德州市华源生态科技有限公司'] }),
+  name: Type.String({ minLength: 1, maxLength: 200, description: 'Registered name (企业名称)', examples: ['德州市华源生态科技有限公司'] }),
   countyCode: CountyCode,
-  industryCode: Nullable(Type.String({ pattern: '^[A-T](\\d{2}(\\d{1,2})?)?$', description: 'GB/T 4754 industry code, e.g. C or C13 or C1391', examples: ['C1391'] })),
-  address: Nullable(Type.String({ maxLength: 500 })),
-  legalRepresentative: Nullable(Type.String({ maxLength: 100 })),
+  industryCode: Nullable(Type.String({ pattern: '^[A-T](\\d{2}(\\d{1,2})?)?$', description: 'Industry code (行业代码), GB/T 4754, e.g. C or C13 or C1391', examples: ['C1391'] })),
+  address: Nullable(Type.String({ maxLength: 500, description: 'Address (地址); never shown publicly' })),
+  legalRepresentative: Nullable(Type.String({ maxLength: 100, description: 'Legal representative (法定代表人); never shown publicly' })),
   contact: Nullable(Contact),
   cultivationStage: Nullable(CultivationStage),
   cultivationLists: Type.Array(CultivationListEntry, { maxItems: 100 }),
@@ -204,7 +204,7 @@ const ListEnterprisesQueryAll = Type.Object(
     businessStatus: Type.Optional(BusinessStatus),
     qualificationType: Type.Optional(Type.String({ pattern: '^[A-Z][A-Z0-9_]{2,63}$', description: 'Holds an active qualification of this type' })),
     updatedSince: Type.Optional(Instant('Changed (as recorded) at or after this moment')),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Substring of the name; one or more characters, e.g. 德州' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Substring of the name (企业名称关键字); one or more characters, e.g. 德州' })),
     view: Type.Enum(['summary', 'full'], {
       default: 'summary',
       description: '`summary` (default): each item is an EnterpriseSummary; `full`: the whole document, as GET /v1/enterprises/{uscc} returns it',

@@ -27,15 +27,15 @@ export const Document = component('QualificationDocument', Type.Object(
 export const GrantQualification = component('QualificationGrant', Type.Object(
   {
     type: TypeCode,
-    certificateNo: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Required for certificate-based types; unique per type among qualifications that were not annulled', examples: ['TSPZ-2024-0001'] })),
-    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'What is certified, e.g. the product or brand name', examples: ['华源牌有机小米'] })),
-    scope: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'Scope of the grant, e.g. the certified products', examples: ['有机小米、杂粮系列产品'] })),
-    issuer: Type.String({ minLength: 1, maxLength: 200, description: 'Granting authority', examples: ['山东省市场监督管理局'] }),
+    certificateNo: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Certificate number (证书编号). Required for certificate-based types; unique per type among qualifications that were not annulled', examples: ['TSPZ-2024-0001'] })),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'What is certified (名称), e.g. the product or brand name', examples: ['华源牌有机小米'] })),
+    scope: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'Scope of the grant (范围), e.g. the certified products', examples: ['有机小米、杂粮系列产品'] })),
+    issuer: Type.String({ minLength: 1, maxLength: 200, description: 'Granting authority (颁发机构)', examples: ['山东省市场监督管理局'] }),
     issuerLevel: AuthorityLevel,
-    grantedAt: Instant('When the authority granted it; not in the future. The grant is effective from this moment'),
-    validFrom: Type.Optional(Instant('Start of validity (default: grantedAt)')),
-    validUntil: Type.Optional(Nullable(Instant('End of validity, exclusive; null = no expiry. When omitted: validFrom plus the type\'s default validity', '2027-03-15T00:00:00+08:00'))),
-    batch: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Announcement batch, e.g. of the 好品山东 list', examples: ['2024年第一批'] })),
+    grantedAt: Instant('When the authority granted it (授予时间); not in the future. The grant is effective from this moment'),
+    validFrom: Type.Optional(Instant('Start of validity (有效期起; default: grantedAt)')),
+    validUntil: Type.Optional(Nullable(Instant('End of validity, exclusive (有效期止); null = no expiry. When omitted: validFrom plus the type\'s default validity', '2027-03-15T00:00:00+08:00'))),
+    batch: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Announcement batch (批次), e.g. of the 好品山东 list', examples: ['2024年第一批'] })),
     renews: Type.Optional(Type.String({ format: 'uuid', description: 'Id of the qualification (same enterprise and type) this one renews' })),
     documents: Type.Optional(Type.Array(Document, { maxItems: 50 })),
   },
@@ -153,10 +153,10 @@ export const QualificationPage = component('QualificationPage', Type.Object({
 
 const Decision = component('Decision', Type.Object(
   {
-    authority: Type.String({ minLength: 1, maxLength: 200, description: 'Deciding authority', examples: ['山东省市场监督管理局'] }),
+    authority: Type.String({ minLength: 1, maxLength: 200, description: 'Deciding authority (决定机关)', examples: ['山东省市场监督管理局'] }),
     level: AuthorityLevel,
     documentNo: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Decision document number (文号)', examples: ['鲁市监质发〔2025〕12号'] })),
-    decidedAt: Type.Optional(Instant('When the decision was made', '2025-06-20T00:00:00+08:00')),
+    decidedAt: Type.Optional(Instant('When the decision was made (决定日期)', '2025-06-20T00:00:00+08:00')),
   },
   { additionalProperties: false, description: 'The decision behind a status change (决定): authority, level, 文号 and date' },
 ))
@@ -164,10 +164,10 @@ const Decision = component('Decision', Type.Object(
 export const StatusChange = component('StatusChange', Type.Object(
   {
     to: literalUnion(CHANGE_TARGETS, 'suspended (a hold), active (reinstate a suspended one), revoked (misconduct; needs revocation:decide), annulled (granted in error), withdrawn (given up by the enterprise)'),
-    reasonCode: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_.:-]{0,63}$', description: 'Machine-readable reason', examples: ['quality_below_standard'] }),
-    reason: Type.String({ minLength: 1, maxLength: 2000, examples: ['省级监督抽查产品质量不合格，整改不到位'] }),
-    effectiveAt: Instant('When the change takes effect; may be in the past (decisions are often recorded late), never before the grant or before the last recorded change'),
-    occurredAt: Type.Optional(Instant('When the underlying problem happened', '2025-03-10T00:00:00+08:00')),
+    reasonCode: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_.:-]{0,63}$', description: 'Machine-readable reason (原因代码)', examples: ['quality_below_standard'] }),
+    reason: Type.String({ minLength: 1, maxLength: 2000, description: 'Reason in words (原因)', examples: ['省级监督抽查产品质量不合格，整改不到位'] }),
+    effectiveAt: Instant('When the change takes effect (生效时间); may be in the past (decisions are often recorded late), never before the grant or before the last recorded change'),
+    occurredAt: Type.Optional(Instant('When the underlying problem happened (发生时间)', '2025-03-10T00:00:00+08:00')),
     decision: Decision,
   },
   {
