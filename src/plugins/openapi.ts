@@ -76,7 +76,7 @@ export function problemResponses(...statuses: number[]) {
       status,
       {
         description: ERROR_DESCRIPTIONS[status] ?? 'Error',
-        headers: headerSchemas(['X-Request-Id', 'Content-Language', ...(PROBLEM_HEADERS[status] ?? [])]),
+        headers: headerSchemas(['X-Request-Id', 'Content-Language', 'Vary', ...(PROBLEM_HEADERS[status] ?? [])]),
         content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } },
       },
     ]),
