@@ -1,7 +1,8 @@
-// npm run bench:start [-- --rounds N]
+// npm run bench:start [-- --rounds N] [--tsx] [--root DIR]
 // Time from `npm start` to the first 200 from /readyz on the embedded database: the first start
 // (a new DATA_DIR: every migration applied) and a restart (the same DATA_DIR), N rounds each,
-// median and range. Also `node dist/server.js` alone, to show what npm itself adds.
+// median and range. Also `node dist/server.js` alone, to show what npm itself adds (and, with --tsx,
+// the sources through tsx).
 // Results go to docs/performance.md by hand, with the load average printed here.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -10,9 +11,10 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } })
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, tsx: { type: 'boolean', default: false }, root: { type: 'string' } } })
 const rounds = Number(values.rounds)
-const ROOT = new URL('../', import.meta.url).pathname
+// --root: another checkout (e.g. an older commit's worktree) to time the same way.
+const ROOT = values.root ?? new URL('../', import.meta.url).pathname
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -77,6 +79,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (xs: number[]) => `median ${(median(xs) / 1000).toFixed(2)} s (${(Math.min(...xs) / 1000).toFixed(2)}–${(Math.max(...xs) / 1000).toFixed(2)} s)`
 
 const commands: Record<string, string[]> = { 'npm start': ['npm', 'start', '--silent'], 'node dist/server.js': [process.execPath, 'dist/server.js'] }
+// --tsx: also the sources through tsx, as `npm start` ran before dist/ (the figure to compare with).
+if (values.tsx) commands['node --import tsx src/server.ts'] = [process.execPath, '--import', 'tsx', 'src/server.ts']
 console.log(`Node ${process.version}, ${os.cpus().length} cores, load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
 for (const [name, command] of Object.entries(commands)) {
   const first: { wall: number; cpu: number }[] = []
