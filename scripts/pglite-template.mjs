@@ -1,17 +1,35 @@
-// Writes a pristine embedded-database directory (PGlite after initdb) as a gzipped tarball, so
-// that a new embedded database starts from it in ~1.5 s instead of running initdb in WASM
-// (~6-13 s here). Run by postinstall; src/db/client.ts falls back to initdb when it is missing.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+// Writes embedded-database templates as gzipped tarballs: a pristine one (PGlite after initdb),
+// from which a new embedded database starts in ~1.5 s instead of running initdb in WASM (~6-13 s
+// here), and, once src/ is compiled, a migrated one (every migration of this checkout applied), so
+// that the first `npm start` in a new DATA_DIR need not apply them all. Run by postinstall;
+// src/db/client.ts falls back to the pristine template, then to initdb, when one is missing.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 
 const { version } = JSON.parse(readFileSync(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8'))
-const file = new URL(`../node_modules/.cache/haopin-registry/pglite-${version}-template.tgz`, import.meta.url).pathname
+const fileOf = (kind) => new URL(`../node_modules/.cache/haopin-registry/pglite-${version}-${kind}.tgz`, import.meta.url).pathname
+
+async function write(kind, blob) {
+  const file = fileOf(kind)
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(`${file}.tmp`, Buffer.from(await blob.arrayBuffer()))
+  renameSync(`${file}.tmp`, file)
+  console.log(`embedded database ${kind} written (${file})`)
+}
+
 const db = new PGlite('memory://')
 await db.waitReady
-const blob = await db.dumpDataDir('gzip')
+await write('template', await db.dumpDataDir('gzip'))
 await db.close()
-mkdirSync(dirname(file), { recursive: true })
-writeFileSync(`${file}.tmp`, Buffer.from(await blob.arrayBuffer()))
-renameSync(`${file}.tmp`, file)
-console.log(`embedded database template written (${file})`)
+
+const compiled = new URL('../dist/db/client.js', import.meta.url)
+if (existsSync(compiled)) {
+  const { createDatabase } = await import(compiled)
+  const { migrate } = await import(new URL('../dist/db/migrate.js', import.meta.url))
+  const migrated = await createDatabase({ dataDir: 'memory://' })
+  const { applied } = await migrate(migrated)
+  await write('migrated', await migrated.dump())
+  await migrated.close()
+  console.log(`  with ${applied.length} migrations applied`)
+}

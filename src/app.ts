@@ -12,7 +12,10 @@ import authPlugin from './plugins/auth.ts'
 import errorsPlugin, { frameworkErrors } from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
+import bodyEncodingPlugin from './plugins/body-encoding.ts'
+import metricsPlugin from './plugins/metrics.ts'
 import { compileForPart } from './lib/validate.ts'
+import { buildLazySerializer } from './lib/serializer.ts'
 import healthRoutes from './modules/health/health.routes.ts'
 import referenceRoutes from './modules/reference/reference.routes.ts'
 import enterpriseRoutes from './modules/enterprises/enterprises.routes.ts'
@@ -65,6 +68,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     return503OnClosing: true,
     // Router failures (bad percent-encoding, over-long path segments) are problem documents too.
     frameworkErrors,
+    schemaController: { compilersFactory: { buildSerializer: buildLazySerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(compileForPart)
@@ -130,8 +134,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(openapiPlugin)
   await app.register(authPlugin, { config })
   await app.register(idempotencyPlugin, { ttlHours: config.idempotencyTtlHours })
-  // JSON Merge Patch (RFC 7396) bodies are JSON documents.
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  await app.register(bodyEncodingPlugin)
+  await app.register(metricsPlugin, { port: config.metricsPort, host: config.metricsHost })
 
   await app.register(healthRoutes)
   await app.register(referenceRoutes)

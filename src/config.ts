@@ -29,6 +29,11 @@ export interface Config {
   signingKey: string | undefined
   signingKeyFile: string | undefined
   publicRateLimit: { max: number; windowMs: number }
+  /** A port of its own for GET /metrics (no token there); undefined: on the API port for `metrics:read` tokens. */
+  metricsPort: number | undefined
+  metricsHost: string
+  /** Longest time a cache (a CDN) may serve a public verification answer without asking again. */
+  publicCacheMaxAgeSeconds: number
   idempotencyTtlHours: number
   /** How often stale stored enterprise documents are rebuilt; 0 turns the background refresh off. */
   documentRefreshIntervalMs: number
@@ -174,6 +179,9 @@ export function loadConfig(env: Env = process.env): Config {
       max: int('PUBLIC_RATE_LIMIT_MAX', 120, 1, 1_000_000),
       windowMs: int('PUBLIC_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 3_600_000),
     },
+    metricsPort: str('METRICS_PORT') === undefined ? undefined : int('METRICS_PORT', 9464, 0, 65535),
+    metricsHost: str('METRICS_HOST') ?? '127.0.0.1',
+    publicCacheMaxAgeSeconds: int('PUBLIC_CACHE_MAX_AGE_SECONDS', 60, 0, 86_400),
     idempotencyTtlHours: int('IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 90),
     documentRefreshIntervalMs: int('DOCUMENT_REFRESH_INTERVAL_MS', 1000, 0, 3_600_000),
     auditSealIntervalMs: int('AUDIT_SEAL_INTERVAL_MS', 200, 0, 3_600_000),

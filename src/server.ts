@@ -18,7 +18,8 @@ async function main() {
     throw error
   }
 
-  const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax })
+  // A first start on a new embedded database begins from the install-time migrated template.
+  const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax, newEmbeddedFrom: 'migrated' })
   if (config.migrateOnStart) {
     try {
       await migrate(db)

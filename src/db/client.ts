@@ -72,7 +72,20 @@ export interface Database {
    */
   query<T = Record<string, unknown>>(text: string, params?: unknown[], name?: string): Promise<T[]>
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>
+  /** Connections of each pool, for the metrics endpoint. */
+  pools(): PoolUse[]
+  /** The embedded database's data directory as a gzipped tarball (install-time templates). */
+  dump?(): Promise<Blob>
   close(): Promise<void>
+}
+
+export interface PoolUse {
+  pool: string
+  max: number
+  total: number
+  idle: number
+  /** Requests waiting for a connection. */
+  waiting: number
 }
 
 export interface DatabaseOptions {
@@ -80,12 +93,14 @@ export interface DatabaseOptions {
   /** Directory for the embedded database, or `memory://` for an in-memory one. */
   dataDir?: string
   poolMax?: number
+  /** A new embedded database: empty (default), or with the migrations known at install applied (a first start). */
+  newEmbeddedFrom?: 'empty' | 'migrated'
 }
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl
     ? createServerDatabase(options.databaseUrl, options.poolMax ?? 10)
-    : createEmbeddedDatabase(options.dataDir ?? './.data')
+    : createEmbeddedDatabase(options.dataDir ?? './.data', options.newEmbeddedFrom)
 }
 
 function createServerDatabase(connectionString: string, max: number): Database {
@@ -207,6 +222,8 @@ function createServerDatabase(connectionString: string, max: number): Database {
         client.release()
       }
     },
+    pools: () =>
+      ([['adhoc', pool], ['prepared', prepared]] as const).map(([name, p]) => ({ pool: name, max, total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount })),
     async close() {
       await prisma.$disconnect()
       await Promise.all([pool.end(), prepared.end()])
@@ -214,23 +231,27 @@ function createServerDatabase(connectionString: string, max: number): Database {
   }
 }
 
-/** The pristine data directory written at install (scripts/pglite-template.mjs), if present. */
-function embeddedTemplate(): Blob | undefined {
+/**
+ * A data directory written at install (scripts/pglite-template.mjs), if present: `template` is
+ * pristine, `migrated` has this checkout's migrations applied (migrate() then finds them recorded).
+ */
+function embeddedTemplate(kind: 'template' | 'migrated' = 'template'): Blob | undefined {
   try {
     const { version } = JSON.parse(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8'))
-    const file = new URL(`../../node_modules/.cache/haopin-registry/pglite-${version}-template.tgz`, import.meta.url)
+    const file = new URL(`../../node_modules/.cache/haopin-registry/pglite-${version}-${kind}.tgz`, import.meta.url)
     return new Blob([readFileSync(file)])
   } catch {
     return undefined
   }
 }
 
-async function createEmbeddedDatabase(dataDir: string): Promise<Database> {
+async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migrated' = 'empty'): Promise<Database> {
   const inMemory = dataDir === 'memory://'
   const pgdata = `${dataDir.replace(/\/$/, '')}/pgdata`
   if (!inMemory) mkdirSync(dataDir, { recursive: true })
-  // A new database starts from the install-time template rather than running initdb in WASM.
-  const loadDataDir = inMemory || !existsSync(pgdata) ? embeddedTemplate() : undefined
+  // A new database starts from an install-time template rather than running initdb in WASM: empty,
+  // or for the service's own start (server.ts) with the install's migrations already applied.
+  const loadDataDir = inMemory || !existsSync(pgdata) ? ((newFrom === 'migrated' ? embeddedTemplate('migrated') : undefined) ?? embeddedTemplate()) : undefined
   // Loaded only here: the embedded engine adds about 40 MB to a process that never uses it.
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')])
   const lite = new PGlite(inMemory ? 'memory://' : pgdata, loadDataDir ? { loadDataDir } : {})
@@ -275,6 +296,9 @@ async function createEmbeddedDatabase(dataDir: string): Promise<Database> {
         return result
       }),
     withSession: (fn) => fn(session),
+    dump: async () => lite.dumpDataDir('gzip'),
+    // One in-process connection.
+    pools: () => [{ pool: 'embedded', max: 1, total: 1, idle: 1, waiting: 0 }],
     async close() {
       await prisma.$disconnect()
       await lite.close()

@@ -1,10 +1,11 @@
 // Request validation with Ajv. JSON bodies are validated as sent (no type coercion: `null` stays
 // null, "5" is not a number); query strings, path parameters and headers arrive as text and are
 // coerced to their declared types.
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { fullFormats } from 'ajv-formats/dist/formats.js'
 import { fieldErrorsFromAjv } from '../plugins/errors.ts'
+import { components } from './components.ts'
 import type { FieldError } from './problems.ts'
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
@@ -17,17 +18,46 @@ export const textAjv = addFormats(new Ajv({ ...options, coerceTypes: 'array' }))
 // timestamps can hold: a date-time must also be an instant `Date` can represent. Year 0000
 // is refused too: PostgreSQL would store it as 1 BC.
 const rfc3339 = fullFormats['date-time'] as { validate: (value: string) => boolean }
+const calendarDate = fullFormats.date as { validate: (value: string) => boolean }
 for (const ajv of [bodyAjv, textAjv]) {
   ajv.addFormat('date-time', { type: 'string', validate: (value: string) => rfc3339.validate(value) && !Number.isNaN(Date.parse(value)) && !value.startsWith('0000') })
+  // A calendar date (an Asia/Shanghai day, see src/lib/time.ts); year 0000 as above.
+  ajv.addFormat('date', { type: 'string', validate: (value: string) => calendarDate.validate(value) && !value.startsWith('0000') })
 }
 
-/** Fastify validator compiler: the request part decides which Ajv instance validates it. */
+/** The named schemas (src/lib/components.ts) that route schemas refer to, added once. */
+const added = new WeakMap<Ajv, Set<string>>()
+function withComponents(ajv: Ajv): Ajv {
+  const ids = added.get(ajv) ?? new Set<string>()
+  added.set(ajv, ids)
+  for (const schema of components()) {
+    const id = schema.$id as string
+    if (!ids.has(id)) {
+      ajv.addSchema(schema)
+      ids.add(id)
+    }
+  }
+  return ajv
+}
+
+/**
+ * Fastify validator compiler: the request part decides which Ajv instance validates it. Each
+ * validator is compiled on its first request, not at start (start-up time, docs/performance.md).
+ */
 export function compileForPart({ schema, httpPart }: { schema: object; httpPart?: string }) {
-  return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
+  let compiled: ValidateFunction | undefined
+  const validate = (data: unknown) => {
+    compiled ??= withComponents(httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
+    const valid = compiled(data)
+    validate.errors = compiled.errors
+    return valid
+  }
+  validate.errors = null as ValidateFunction['errors']
+  return validate
 }
 
 export function validator<T>(schema: object): (value: unknown, pointerPrefix?: string) => { ok: true; value: T } | { ok: false; errors: FieldError[] } {
-  const check = bodyAjv.compile(schema)
+  const check = withComponents(bodyAjv).compile(schema)
   return (value, pointerPrefix = '') => {
     if (check(value)) return { ok: true, value: value as T }
     const errors = fieldErrorsFromAjv((check.errors ?? []) as ErrorObject[], 'body')

@@ -18,6 +18,7 @@ export const SCOPES = [
   'incentives:write',
   'targets:write',
   'audit:read',
+  'metrics:read',
   'admin',
 ] as const
 export type Scope = (typeof SCOPES)[number]
@@ -111,7 +112,8 @@ export default fp(
     async function authenticate(request: FastifyRequest): Promise<Principal> {
       const header = request.headers.authorization
       if (!header) throw invalidToken('a Bearer token is required')
-      const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header)
+      // Authentication schemes are case-insensitive (RFC 9110 11.1): `bearer` is Bearer.
+      const match = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(header)
       if (!match) throw invalidToken('the Authorization header must be "Bearer <token>"')
       const token = match[1]!
       const now = Date.now()

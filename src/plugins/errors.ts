@@ -3,6 +3,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, problemBody, problems, type FieldError, type ProblemCode } from '../lib/problems.ts'
+import { detailZh, fieldMessageZh, preferredLanguage, PROBLEMS_ZH } from '../lib/problems-zh.ts'
+import { INSTANT_FORMS } from '../lib/time.ts'
 
 const PART: Record<string, FieldError['in']> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
 
@@ -13,27 +15,45 @@ interface AjvIssue {
   params: Record<string, unknown>
 }
 
+function messageOf(issue: AjvIssue): string {
+  if (issue.keyword === 'required') return 'is required'
+  if (issue.keyword === 'additionalProperties') return 'is not an accepted field'
+  if (issue.keyword === 'enum' && Array.isArray(issue.params.allowedValues)) {
+    return `must be one of ${issue.params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
+  }
+  return issue.message ?? 'is invalid'
+}
+
+/**
+ * One message per field: Ajv reports every branch of a union (`must be null`, `must match a schema
+ * in anyOf`) beside the one that matters; those are dropped, a failed date-time shows the accepted
+ * forms, and a set of literals reads as one list.
+ */
+function reduce(issues: AjvIssue[]): string | undefined {
+  const meaningful = issues.filter((i) => !['anyOf', 'oneOf'].includes(i.keyword) && !(i.keyword === 'type' && i.params.type === 'null'))
+  if (meaningful.length === 0) return undefined
+  if (meaningful.some((i) => i.keyword === 'format' && (i.params.format === 'date-time' || i.params.format === 'date'))) return `must be ${INSTANT_FORMS}`
+  if (meaningful.length > 1 && meaningful.every((i) => i.keyword === 'const')) {
+    return `must be one of ${meaningful.map((i) => JSON.stringify(i.params.allowedValue)).join(', ')}`
+  }
+  return messageOf(meaningful[0]!)
+}
+
 export function fieldErrorsFromAjv(issues: AjvIssue[], context: string | undefined): FieldError[] {
   const where = PART[context ?? 'body'] ?? 'body'
-  const seen = new Set<string>()
-  const out: FieldError[] = []
+  const byPointer = new Map<string, AjvIssue[]>()
   for (const issue of issues) {
     let pointer = issue.instancePath
-    let message = issue.message ?? 'is invalid'
-    if (issue.keyword === 'required') {
-      pointer += `/${String(issue.params.missingProperty)}`
-      message = 'is required'
-    } else if (issue.keyword === 'additionalProperties') {
-      pointer += `/${String(issue.params.additionalProperty)}`
-      message = 'is not an accepted field'
-    } else if (issue.keyword === 'enum' && Array.isArray(issue.params.allowedValues)) {
-      message = `must be one of ${issue.params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
-    }
-    const key = `${pointer} ${message}`
-    if (!seen.has(key)) {
-      seen.add(key)
-      out.push({ in: where, pointer, message })
-    }
+    if (issue.keyword === 'required') pointer += `/${String(issue.params.missingProperty)}`
+    else if (issue.keyword === 'additionalProperties') pointer += `/${String(issue.params.additionalProperty)}`
+    byPointer.set(pointer, [...(byPointer.get(pointer) ?? []), issue])
+  }
+  const out: FieldError[] = []
+  for (const [pointer, group] of byPointer) {
+    const message = reduce(group)
+    if (message !== undefined) out.push({ in: where, pointer, message })
+    // Only union bookkeeping here: the field's own errors are further in, or it failed every branch.
+    else if (![...byPointer.keys()].some((p) => p.startsWith(`${pointer}/`))) out.push({ in: where, pointer, message: messageOf(group[0]!) })
   }
   return out
 }
@@ -69,9 +89,39 @@ function classify(error: FastifyError): { code: ProblemCode; detail: string; ext
   return { code: 'internal_error', detail: 'an unexpected error occurred; quote the instance id when reporting it' }
 }
 
+/** A problem document in the caller's language (Accept-Language; English by default). */
+export function localizedProblem(request: FastifyRequest, code: ProblemCode, detail: string, extra: Record<string, unknown> = {}) {
+  const language = preferredLanguage(request.headers['accept-language'])
+  const body: Record<string, unknown> & { status: number; title: string; detail: string; errors?: FieldError[] } = problemBody(code, detail, request.id, extra)
+  if (language === 'en') return { language, body }
+  const errors = extra.errors as FieldError[] | undefined
+  return {
+    language,
+    body: {
+      ...body,
+      title: PROBLEMS_ZH[code].title,
+      detail: detailZh(code, detail, errors),
+      ...(errors ? { errors: errors.map((e) => ({ ...e, message: fieldMessageZh(e.message) })) } : {}),
+    },
+  }
+}
+
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, code: ProblemCode, detail: string, extra?: Record<string, unknown>) {
-  const body = problemBody(code, detail, request.id, extra)
+  const { language, body } = localizedProblem(request, code, detail, extra)
+  reply.header('content-language', language).header('vary', 'Accept-Language')
   return reply.code(body.status).type('application/problem+json').send(body)
+}
+
+/** Batch results whose rejected items carry problem documents: those in the caller's language too. */
+export function localizeBatch<T extends { items: { problem?: unknown }[] }>(request: FastifyRequest, result: T): T {
+  if (preferredLanguage(request.headers['accept-language']) === 'en') return result
+  const items = result.items.map((item) => {
+    const problem = item.problem as { code: ProblemCode; detail: string; errors?: FieldError[] } | undefined
+    if (!problem) return item
+    const { body } = localizedProblem(request, problem.code, problem.detail, problem.errors ? { errors: problem.errors } : {})
+    return { ...item, problem: { ...problem, title: body.title, detail: body.detail, ...(body.errors ? { errors: body.errors } : {}) } }
+  })
+  return { ...result, items }
 }
 
 /**

@@ -7,6 +7,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { canonicalJson } from '../lib/canonical-json.ts'
 import { AppError } from '../lib/problems.ts'
+import { headerSchemas } from '../lib/responses.ts'
 import { problemResponses } from './openapi.ts'
 
 declare module 'fastify' {
@@ -50,7 +51,12 @@ function documentKeyHeader(route: RouteOptions) {
       'Makes the POST safe to retry: the first response is stored for this key and your token\'s `sub` for at least 24 hours and replayed ' +
       '(with `Idempotency-Replayed: true`) for a retry with the same body. Another body with the same key gets 422; a retry while the first is still running gets 409.',
   }
-  schema.response = { ...problemResponses(...[409, 422].filter((s) => !schema.response?.[s])), ...schema.response }
+  const responses: Record<string, any> = { ...problemResponses(...[409, 422].filter((s) => !schema.response?.[s])), ...schema.response }
+  // A replayed success says so (the stored response's own headers come with it).
+  for (const [status, response] of Object.entries(responses)) {
+    if (Number(status) < 300) responses[status] = { ...response, headers: { ...response.headers, ...headerSchemas(['Idempotency-Replayed']) } }
+  }
+  schema.response = responses
 }
 
 export default fp(

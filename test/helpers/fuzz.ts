@@ -157,7 +157,7 @@ export async function fuzzApp(t: TapLike, app: FastifyInstance, tokens: Tokens, 
       // Lists come first; their answers hold the real codes and ids that the other operations take.
       if (operation.method === 'GET' && !operation.path.includes('{')) {
         const res = await app.inject({ method: 'GET', url: operation.path, headers: { authorization: tokens.full } })
-        if (res.statusCode === 200) known.harvest(res.json())
+        if (res.statusCode === 200 && /json/.test(String(res.headers['content-type']))) known.harvest(res.json())
       }
       const statuses = new Map<number, number>()
       let finding: string | undefined

@@ -1,7 +1,7 @@
 // The container packaging, checked without a Docker engine: docker-compose.yml parses and
 // wires the API to a healthy PostgreSQL 16, sets only variables that src/config.ts reads
 // (and, with the operator's values filled in, a configuration it accepts), and the
-// Dockerfile is multi-stage, runs as a non-root user and starts src/server.ts.
+// Dockerfile is multi-stage, runs as a non-root user and starts the compiled dist/server.js.
 import { existsSync, readFileSync } from 'node:fs'
 import t from 'tap'
 import { parse } from 'yaml'
@@ -136,7 +136,7 @@ function dockerfile(): Instruction[] {
   return lines.map((l) => ({ op: l.split(/\s+/)[0]!.toUpperCase(), args: l.slice(l.split(/\s+/)[0]!.length).trim() }))
 }
 
-t.test('Dockerfile: multi-stage on a current Node LTS, non-root, starts src/server.ts', async (t) => {
+t.test('Dockerfile: multi-stage on a current Node LTS, non-root, starts the compiled dist/server.js', async (t) => {
   const instructions = dockerfile()
   const args = Object.fromEntries(
     instructions.filter((i) => i.op === 'ARG' && i.args.includes('=')).map((i) => [i.args.split('=')[0]!, i.args.slice(i.args.indexOf('=') + 1)]),
@@ -154,7 +154,9 @@ t.test('Dockerfile: multi-stage on a current Node LTS, non-root, starts src/serv
   t.notMatch(user ?? 'root', /^(root|0)(:|$)/, 'USER is not root')
 
   const start = lastStage.filter((i) => i.op === 'CMD' || i.op === 'ENTRYPOINT').map((i) => i.args).join(' ')
-  t.match(start, /src\/server\.ts/, 'CMD/ENTRYPOINT starts src/server.ts')
+  t.match(start, /dist\/server\.js/, 'CMD/ENTRYPOINT starts dist/server.js (compiled in the build stage)')
+  t.ok(instructions.some((i) => i.op === 'RUN' && /npm run build/.test(i.args)), 'the build stage compiles src/')
+  t.ok(lastStage.some((i) => i.op === 'COPY' && /\/app\/dist/.test(i.args)), 'the runtime stage takes dist/')
   t.match(start, /^\[/, 'exec form, so SIGTERM reaches Node')
   const pkg = JSON.parse(read('package.json')) as { dependencies?: Record<string, string> }
   t.ok(!/tsx/.test(start) || pkg.dependencies?.tsx, 'a start that loads TypeScript through tsx has tsx as a production dependency (dev dependencies are pruned from the image)')

@@ -25,7 +25,7 @@ function addProtectedRoute(app: FastifyInstance) {
   app.get(
     PATH,
     {
-      schema: { operationId: 'testNeedsWrite', summary: 'Test only', tags: ['operations'] },
+      schema: { operationId: 'testNeedsWrite', summary: 'Test only', description: 'Test only', tags: ['operations'], response: { 200: { description: 'Test only' } } },
       config: { auth: { scopes: ['registry:write'] } },
     },
     async (request) => ({ sub: request.principal!.sub, county: request.principal!.county ?? null, scopes: [...request.principal!.scopes] }),

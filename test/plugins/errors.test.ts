@@ -8,7 +8,7 @@ const PROBLEM_KEYS = ['code', 'detail', 'instance', 'status', 'title', 'type']
 const SECRET = 'password=hunter2 at /srv/secret/path.ts:42'
 
 function addTestRoutes(app: FastifyInstance) {
-  const meta = (operationId: string) => ({ operationId, summary: 'Test only', tags: ['operations'] })
+  const meta = (operationId: string) => ({ operationId, summary: 'Test only', description: 'Test only', tags: ['operations'], response: { 200: { description: 'Test only' } } })
   app.post(
     '/test/echo',
     {

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { nextLink } from '../../lib/paging.ts'
+import { sendJsonText } from '../../lib/reply.ts'
+import { ok } from '../../lib/responses.ts'
 import { AuditPage, AuditQuery, ChainReport } from './audit.schemas.ts'
 import { createAuditService } from './audit.service.ts'
 
@@ -14,24 +16,29 @@ export default async function auditRoutes(fastify: FastifyInstance) {
     schema: {
       operationId: 'listAuditEvents',
       summary: 'The audit trail, oldest first',
+      description:
+        'Every write with who made it, when, and the entity\'s document before and after it. Everything committed before this request is ' +
+        'chained before it is read. Filter by entity, actor, operation or time; follow `nextCursor` (or `Link: rel="next"`).',
       tags,
       querystring: AuditQuery,
-      response: { 200: AuditPage },
+      response: { 200: ok('A page of the trail', AuditPage, ['Link']) },
     },
     config,
   }, async (request, reply) => {
     const page = await service.list(request.query)
     const link = nextLink(request.url, page.nextCursor)
     if (link) reply.header('link', link)
-    return page
+    // Serialized as is: the entry shape depends on entityType (see audit.schemas.ts).
+    return sendJsonText(reply, JSON.stringify(page))
   })
 
   app.get('/v1/audit-events/verify', {
     schema: {
       operationId: 'verifyAuditChain',
       summary: 'Recompute the hash chain and report the first broken link',
+      description: 'Chains what is pending, recomputes every hash and link, and reports the first broken position and the head to record elsewhere.',
       tags,
-      response: { 200: ChainReport },
+      response: { 200: ok('The verification result', ChainReport) },
     },
     config,
   }, async () => service.verify())

@@ -1,50 +1,102 @@
+// The audit trail's shapes. An entry's `before` and `after` hold the document of the entity it
+// names, so each entity type has its own entry shape, told apart by `entityType`.
 import { Type, type Static } from 'typebox'
-import { Instant, Nullable } from '../../lib/schemas.ts'
+import { changedFieldsOf, component } from '../../lib/components.ts'
+import { Cursor, Instant, InstantOut, Limit, Nullable, withDefaults } from '../../lib/schemas.ts'
+// The documents' components are registered by their modules' schemas.
+import '../enterprises/enterprises.schemas.ts'
+import '../qualifications/qualifications.schemas.ts'
+import '../reference/reference.schemas.ts'
 
-export const AuditEvent = Type.Object({
-  id: Type.String({ description: 'Position in the chain (decimal string): the order in which entries were chained, an order of their commits' }),
-  at: Type.String({ format: 'date-time', description: 'When the write was recorded' }),
-  actor: Type.Object({ sub: Type.String(), county: Nullable(Type.String()), dept: Nullable(Type.String()) }),
+const entryFields = {
+  id: Type.String({ description: 'Position in the chain (decimal string): the order in which entries were chained, an order of their commits', examples: ['1024'] }),
+  at: InstantOut('When the write was recorded'),
+  actor: Type.Object({ sub: Type.String(), county: Nullable(Type.String()), dept: Nullable(Type.String()) }, { description: 'Who wrote (from the token)' }),
   requestId: Nullable(Type.String()),
   operation: Type.String({ examples: ['enterprise.update'] }),
-  entityType: Type.String({ examples: ['enterprise'] }),
   entityId: Type.String(),
-  payloadFormat: Type.Union([Type.Literal('document'), Type.Literal('legacy')], {
+  payloadFormat: Type.Enum(['document', 'legacy'], {
     description:
-      '`document`: `before` and `after` are the entity\'s public document as its own GET returns it (null before a creation). ' +
+      '`document`: `before` and `after` are the entity\'s document as its own GET returns it (null before a creation). ' +
       '`legacy`: an entry written before that convention, holding what its operation chose then (the changed fields, or the status and version)',
   }),
-  before: Type.Unknown({ description: 'The entity before the write (see payloadFormat); null on creation' }),
-  after: Type.Unknown({ description: 'The entity after the write (see payloadFormat)' }),
-  occurredAt: Nullable(Type.String({ format: 'date-time', description: 'When the change happened in the world, where the entity records it' })),
-  effectiveAt: Nullable(Type.String({ format: 'date-time', description: 'When the change takes effect, where the entity records it' })),
-  prevHash: Type.String(),
-  hash: Type.String(),
-})
-export type AuditEventDto = Static<typeof AuditEvent>
+  occurredAt: Nullable(InstantOut('When the change happened in the world, where the entity records it')),
+  effectiveAt: Nullable(InstantOut('When the change takes effect, where the entity records it')),
+  prevHash: Type.String({ description: 'Hash of the previous position' }),
+  hash: Type.String({ description: 'SHA-256 (hex) of the previous hash and this entry' }),
+}
 
-export const AuditPage = Type.Object({ items: Type.Array(AuditEvent), nextCursor: Nullable(Type.String()) })
+/**
+ * Entities whose writes the trail records: [entityType, entry component, document component].
+ * A new domain whose writes are audited adds its line here (an entry of an unlisted type breaks the contract).
+ */
+const AUDITED: [string, string, string][] = [
+  ['enterprise', 'EnterpriseAuditEvent', 'Enterprise'],
+  ['qualification', 'QualificationAuditEvent', 'Qualification'],
+  ['qualification_event', 'QualificationEventAuditEvent', 'QualificationEvent'],
+  ['qualification_type', 'QualificationTypeAuditEvent', 'QualificationType'],
+]
 
-export const AuditQuery = Type.Object(
+const variants = AUDITED.map(([entityType, name, document]) =>
+  component(name, Type.Object({
+    ...entryFields,
+    entityType: Type.Literal(entityType),
+    before: Nullable(changedFieldsOf(document, `The ${document} before the write (its fields as in ${document}; legacy entries: only the changed ones); null on creation`)),
+    after: Nullable(changedFieldsOf(document, `The ${document} after the write (its fields as in ${document}; legacy entries: only the changed ones)`)),
+  }, { description: `An audit entry about a ${entityType}` })),
+)
+
+export interface AuditEventDto {
+  id: string
+  at: string
+  actor: { sub: string; county: string | null; dept: string | null }
+  requestId: string | null
+  operation: string
+  entityType: string
+  entityId: string
+  payloadFormat: 'document' | 'legacy'
+  before: unknown
+  after: unknown
+  occurredAt: string | null
+  effectiveAt: string | null
+  prevHash: string
+  hash: string
+}
+
+export const AuditEvent = component('AuditEvent', Type.Unsafe<AuditEventDto>({
+  oneOf: variants,
+  discriminator: {
+    propertyName: 'entityType',
+    mapping: Object.fromEntries(AUDITED.map(([entityType, name]) => [entityType, `#/components/schemas/${name}`])),
+  },
+  description: 'An entry of the audit trail; `entityType` tells which document `before` and `after` hold',
+}))
+
+export const AuditPage = component('AuditEventPage', Type.Object({
+  items: Type.Array(AuditEvent),
+  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })),
+}, { description: 'A page of the audit trail, oldest first' }))
+
+export const AuditQuery = withDefaults(Type.Object(
   {
-    entityType: Type.Optional(Type.String({ maxLength: 64 })),
+    entityType: Type.Optional(Type.String({ maxLength: 64, examples: ['enterprise'] })),
     entityId: Type.Optional(Type.String({ maxLength: 128 })),
     actor: Type.Optional(Type.String({ maxLength: 256, description: 'The `sub` of the token that wrote' })),
-    operation: Type.Optional(Type.String({ maxLength: 64 })),
+    operation: Type.Optional(Type.String({ maxLength: 64, examples: ['qualification.change_status'] })),
     from: Type.Optional(Instant('Recorded at or after this moment')),
     to: Type.Optional(Instant('Recorded before this moment')),
-    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
-    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+    limit: Limit(500, 100),
+    cursor: Cursor,
   },
   { additionalProperties: false },
-)
+))
 export type AuditQueryInput = Static<typeof AuditQuery>
 
-export const ChainReport = Type.Object({
+export const ChainReport = component('AuditChainReport', Type.Object({
   valid: Type.Boolean(),
   entries: Type.Integer({ description: 'Entries in the chain' }),
   pending: Type.Integer({ description: 'Entries written but not chained yet: writes that committed while this verification ran' }),
   head: Nullable(Type.Object({ id: Type.String(), hash: Type.String() }, { description: 'Record this pair elsewhere: a later verification proves nothing before it was rewritten or cut off' })),
-  firstBroken: Nullable(Type.Object({ id: Type.String(), reason: Type.Union([Type.Literal('hash_mismatch'), Type.Literal('link_mismatch')]) })),
-  checkedAt: Type.String({ format: 'date-time' }),
-})
+  firstBroken: Nullable(Type.Object({ id: Type.String(), reason: Type.Enum(['hash_mismatch', 'link_mismatch']) })),
+  checkedAt: InstantOut(),
+}, { description: 'The result of recomputing the hash chain' }))

@@ -3,20 +3,24 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { notModified } from '../../lib/http.ts'
 import { nextLink } from '../../lib/paging.ts'
-import { IfMatchHeaders, IfNoneMatchHeaders, NotModified, UsccParams } from '../../lib/schemas.ts'
+import { IfMatchHeaders, IfNoneMatchHeaders, UsccParams } from '../../lib/schemas.ts'
 import { sendJsonText } from '../../lib/reply.ts'
-import { requireMergePatch } from '../../plugins/merge-patch.ts'
+import { notModified as notModifiedResponse, ok } from '../../lib/responses.ts'
+import { compileForPart } from '../../lib/validate.ts'
+import { mergePatchBody, requireMergePatch } from '../../plugins/merge-patch.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
+import { localizeBatch } from '../../plugins/errors.ts'
 import {
   BatchBody,
+  BatchEnvelope,
   BatchQuery,
   BatchResult,
-  CreateEnterprise,
   Enterprise,
-  EnterprisePage,
+  EnterpriseCreate,
+  EnterpriseListPage,
+  EnterprisePatch,
   ListEnterprisesQuery,
   EnterpriseAsOfQuery,
-  PatchEnterprise,
 } from './enterprises.schemas.ts'
 import { createEnterpriseService } from './enterprises.service.ts'
 
@@ -31,10 +35,10 @@ export default async function enterpriseRoutes(fastify: FastifyInstance) {
     schema: {
       operationId: 'createEnterprise',
       summary: 'Register an enterprise',
-      description: 'A county token may register enterprises of its own county only.',
+      description: 'Registers an enterprise by its 统一社会信用代码 (checked against GB 32100). 409 `enterprise_exists` when it is already registered. A county token may register enterprises of its own county only.',
       tags,
-      body: CreateEnterprise,
-      response: { 201: Enterprise, ...problemResponses(409) },
+      body: EnterpriseCreate,
+      response: { 201: ok('The enterprise as registered', Enterprise, ['ETag', 'Location']), ...problemResponses(409) },
     },
     config: write,
   }, async (request, reply) => {
@@ -49,47 +53,52 @@ export default async function enterpriseRoutes(fastify: FastifyInstance) {
       summary: 'Create or update up to 1000 enterprises by USCC',
       description:
         'Each item has the create shape. Fields an item omits keep their stored values. By default every item gets its own result ' +
-        '(index, status, outcome, problem); with `atomic=true` one rejected item rejects the whole batch (422 `batch_rejected`) and nothing is written.',
+        '(index, USCC, status, outcome, problem); with `atomic=true` one rejected item rejects the whole batch (422 `batch_rejected`) and nothing is written.',
       tags,
       querystring: BatchQuery,
       body: BatchBody,
-      response: { 200: BatchResult, ...problemResponses(422) },
+      response: { 200: ok('Counts and one result per item', BatchResult), ...problemResponses(422) },
     },
     config: write,
-  }, async (request) => service.batch(actorOf(request), request.body.items, request.query.atomic, request.id))
+    // The contract types every item; validation checks the envelope and leaves each item to its own result.
+    validatorCompiler: ({ schema, httpPart }) => compileForPart({ schema: httpPart === 'body' ? BatchEnvelope : schema, httpPart }),
+  }, async (request) => localizeBatch(request, await service.batch(actorOf(request), request.body.items, request.query.atomic, request.id)))
 
   app.get('/v1/enterprises', {
     schema: {
       operationId: 'listEnterprises',
       summary: 'List and search enterprises',
-      description: 'Ordered by USCC; follow `nextCursor` (or the `Link: rel="next"` header) for further pages. Rows inserted while paging are never repeated and never shift other rows.',
+      description:
+        'Ordered by USCC; follow `nextCursor` (or the `Link: rel="next"` header) for further pages. Rows inserted while paging are never repeated and never shift other rows. ' +
+        'Items are summaries by default; `view=full` gives whole documents. The page\'s `view` says which.',
       tags,
       querystring: ListEnterprisesQuery,
-      response: { 200: EnterprisePage },
+      response: { 200: ok('A page of enterprises', EnterpriseListPage, ['Link']) },
     },
     config: read,
   }, async (request, reply) => {
     const { items, nextCursor } = await service.list(request.query)
     const link = nextLink(request.url, nextCursor)
     if (link) reply.header('link', link)
-    return sendJsonText(reply, `{"items":[${items}],"nextCursor":${JSON.stringify(nextCursor)}}`)
+    return sendJsonText(reply, `{"view":${JSON.stringify(request.query.view)},"items":[${items}],"nextCursor":${JSON.stringify(nextCursor)}}`)
   })
 
   app.get('/v1/enterprises/:uscc', {
     schema: {
       operationId: 'getEnterprise',
       summary: 'One enterprise with its brand status and active qualifications',
+      description: 'As of now, or of `asOf`. Send the ETag you hold as `If-None-Match` to get 304 while it is unchanged.',
       tags,
       params: UsccParams,
       querystring: EnterpriseAsOfQuery,
       headers: IfNoneMatchHeaders,
-      response: { 200: Enterprise, 304: NotModified, ...problemResponses(404) },
+      response: { 200: ok('The enterprise', Enterprise, ['ETag']), 304: notModifiedResponse(), ...problemResponses(404) },
     },
     config: read,
   }, async (request, reply) => {
     const { doc, etag } = await service.get(request.params.uscc, request.query.asOf)
     reply.header('etag', etag)
-    if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send(null as never)
+    if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send(undefined as never)
     return sendJsonText(reply, doc)
   })
 
@@ -97,12 +106,14 @@ export default async function enterpriseRoutes(fastify: FastifyInstance) {
     schema: {
       operationId: 'patchEnterprise',
       summary: 'Change an enterprise (JSON Merge Patch)',
-      description: 'Send `If-Match` with the ETag you read to avoid overwriting someone else\'s change (412 when stale). A county token may not move an enterprise out of its county.',
+      description:
+        'A JSON Merge Patch (RFC 7396): absent fields stay, null removes. Send it as `application/merge-patch+json` (preferred) or `application/json`. ' +
+        'Send `If-Match` with the ETag you read to avoid overwriting someone else\'s change (412 when stale). A county token may not move an enterprise out of its county.',
       tags,
       params: UsccParams,
       headers: IfMatchHeaders(),
-      body: { content: { 'application/merge-patch+json': { schema: PatchEnterprise } } },
-      response: { 200: Enterprise, ...problemResponses(404, 412) },
+      body: mergePatchBody(EnterprisePatch),
+      response: { 200: ok('The enterprise after the change', Enterprise, ['ETag']), ...problemResponses(404, 412) },
     },
     config: write,
     preValidation: requireMergePatch,

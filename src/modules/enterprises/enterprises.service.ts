@@ -218,6 +218,12 @@ export function createEnterpriseService({ db, clock }: ServiceDeps) {
       const reject = (index: number, uscc: string | null, error: AppError) =>
         results.push({ index, uscc, status: error.status, outcome: 'rejected', problem: problemBody(error.code, error.message, requestId, error.extra) })
 
+      /** The item's USCC, normalised, when it is a valid one, whatever else is wrong with the item. */
+      const usccOf = (item: unknown) => {
+        const raw = (item as { uscc?: unknown } | null)?.uscc
+        const checked = typeof raw === 'string' ? checkUscc(raw) : undefined
+        return checked?.valid ? checked.uscc : null
+      }
       for (const [index, item] of items.entries()) {
         try {
           const checked = await checkItem(db, actor, item, `/items/${index}`)
@@ -226,8 +232,7 @@ export function createEnterpriseService({ db, clock }: ServiceDeps) {
           accepted.push({ index, ...checked })
         } catch (error) {
           if (!(error instanceof AppError)) throw error
-          const raw = (item as { uscc?: unknown } | null)?.uscc
-          reject(index, typeof raw === 'string' ? raw : null, error)
+          reject(index, usccOf(item), error)
         }
       }
       if (atomic && results.length > 0) {

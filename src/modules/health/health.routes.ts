@@ -1,15 +1,23 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { AppError } from '../../lib/problems.ts'
+import { component } from '../../lib/components.ts'
+import { ok } from '../../lib/responses.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
 
-const Status = Type.Object({ status: Type.Literal('ok') })
+const Status = component('HealthStatus', Type.Object({ status: Type.Literal('ok') }, { description: 'All is well' }))
 
 export default async function healthRoutes(app: FastifyInstance) {
   app.get(
     '/healthz',
     {
-      schema: { operationId: 'getHealth', summary: 'The process is alive', tags: ['operations'], response: { 200: Status } },
+      schema: {
+        operationId: 'getHealth',
+        summary: 'The process is alive',
+        description: 'For liveness probes: answers without touching the database.',
+        tags: ['operations'],
+        response: { 200: ok('The process is alive', Status) },
+      },
       config: { auth: false },
       logLevel: 'warn',
     },
@@ -21,8 +29,9 @@ export default async function healthRoutes(app: FastifyInstance) {
       schema: {
         operationId: 'getReadiness',
         summary: 'The database is reachable',
+        description: 'For readiness probes and load balancers: 200 when a query succeeds, a 503 problem otherwise.',
         tags: ['operations'],
-        response: { 200: Status, ...problemResponses(503) },
+        response: { 200: ok('The database answered', Status), ...problemResponses(503) },
       },
       config: { auth: false },
       logLevel: 'warn',

@@ -5,16 +5,16 @@ import { actorOf } from '../../lib/actor.ts'
 import { AppError } from '../../lib/problems.ts'
 import { compileForPart } from '../../lib/validate.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
+import { ok } from '../../lib/responses.ts'
+import { Type } from 'typebox'
 import { CreateImportQuery, CSV_TYPE, ErrorReportParams, ImportIdParams, ImportJob, ImportUpload, TemplateFileParams, XLSX_TYPE } from './imports.schemas.ts'
 import { createImportService } from './imports.service.ts'
 
-const fileResponse = (description: string, example?: string) => ({
-  description,
-  content: {
-    [XLSX_TYPE]: { schema: { type: 'string', format: 'binary' } },
-    [`${CSV_TYPE}; charset=utf-8`]: { schema: { type: 'string' }, ...(example ? { example } : {}) },
-  },
-})
+const fileResponse = (description: string, example: string) =>
+  ok(description, {
+    [XLSX_TYPE]: Type.String({ format: 'binary', description: 'The .xlsx workbook' }),
+    [`${CSV_TYPE}; charset=utf-8`]: Type.String({ description: 'CSV, UTF-8 with a byte order mark', examples: [example] }),
+  })
 
 /** The file name a multipart upload gave, or a raw upload's `filename` in Content-Disposition. */
 function uploadName(request: FastifyRequest): string | null {
@@ -72,7 +72,7 @@ export default async function importRoutes(fastify: FastifyInstance) {
       querystring: CreateImportQuery,
       body: ImportUpload,
       response: {
-        202: { ...ImportJob, description: 'The job was created; it runs in the background. `Location` is its URL.' },
+        202: ok('The job was created; it runs in the background. `Location` is its URL.', ImportJob, ['Location']),
         ...problemResponses(413, 415, 422),
       },
     } as never,
@@ -96,7 +96,7 @@ export default async function importRoutes(fastify: FastifyInstance) {
       description: 'Only the token subject that created the import (or `admin`) can see it.',
       tags,
       params: ImportIdParams,
-      response: { 200: ImportJob, ...problemResponses(404) },
+      response: { 200: ok('The import job as it stands', ImportJob), ...problemResponses(404) },
     },
     config: { auth: { scopes: ['registry:read'] } },
   }, async (request) => service.get(request.principal!, request.params.id))

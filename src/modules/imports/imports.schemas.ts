@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { component } from '../../lib/components.ts'
 import { literalUnion, Nullable } from '../../lib/schemas.ts'
 import { IMPORT_KINDS, IMPORT_MODES } from './columns.ts'
 
@@ -78,7 +79,7 @@ const JOB_EXAMPLE = {
   },
 }
 
-export const ImportJob = Type.Object(
+const ImportJobObject = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     kind: ImportKindField,
@@ -108,4 +109,5 @@ export const ImportJob = Type.Object(
   },
   { examples: [JOB_EXAMPLE] },
 )
-export type ImportJobView = Static<typeof ImportJob>
+export type ImportJobView = Static<typeof ImportJobObject>
+export const ImportJob = component('ImportJob', ImportJobObject, 'A spreadsheet import run as a job: its progress, its result and where its error report is')

@@ -1,6 +1,7 @@
 // One spreadsheet row into the input the registry's write takes, or the reasons it cannot be, in
 // Chinese and by column. Pure: reference data, the importing actor and today's date come in.
-import type { ErrorObject } from 'ajv'
+import type { ErrorObject, ValidateFunction } from 'ajv'
+import { components } from '../../lib/components.ts'
 import { bodyAjv } from '../../lib/validate.ts'
 import { checkUscc } from '../../lib/uscc.ts'
 import { CreateEnterprise, type CreateEnterpriseInput } from '../enterprises/enterprises.schemas.ts'
@@ -153,7 +154,19 @@ function schemaErrors(issues: ErrorObject[], columnOf: (pointer: string) => stri
   }
 }
 
-const checkEnterprise = bodyAjv.compile(CreateEnterprise)
+/** A write's own request schema, compiled on first use with the named schemas it refers to; its raw errors are turned into Chinese here. */
+function compiled(schema: object): () => ValidateFunction {
+  let check: ValidateFunction | undefined
+  return () => {
+    if (!check) {
+      for (const component of components()) if (!bodyAjv.getSchema(component.$id as string)) bodyAjv.addSchema(component)
+      check = bodyAjv.compile(schema)
+    }
+    return check
+  }
+}
+
+const checkEnterprise = compiled(CreateEnterprise)
 const ENTERPRISE_POINTERS: Record<string, string> = { '/countyCode': 'county', '/contact/name': 'contactName', '/contact/phone': 'contactPhone', '/contact/email': 'contactEmail' }
 
 /** An enterprise row as the create/upsert input; blank optional cells are left out (upsert keeps what is stored). */
@@ -186,14 +199,14 @@ export function enterpriseFromRow(get: RowCells, ref: Reference, actorCounty: st
   optional('businessStatus', choice(get, 'businessStatus', BUSINESS_STATUS_LABELS, errors))
   const lists = cultivationLists(get, errors)
   if (lists) input.cultivationLists = lists
-  if (errors.list.length === 0 && !checkEnterprise(input)) {
-    schemaErrors(checkEnterprise.errors ?? [], (pointer) => ENTERPRISE_POINTERS[pointer] ?? pointer.split('/')[1] ?? '', errors)
+  if (errors.list.length === 0 && !checkEnterprise()(input)) {
+    schemaErrors(checkEnterprise().errors ?? [], (pointer) => ENTERPRISE_POINTERS[pointer] ?? pointer.split('/')[1] ?? '', errors)
   }
   if (errors.list.length > 0) return { ok: false, errors: errors.list }
   return { ok: true, value: { uscc: code!, input: input as CreateEnterpriseInput } }
 }
 
-const checkGrant = bodyAjv.compile(GrantQualification)
+const checkGrant = compiled(GrantQualification)
 
 function qualificationType(get: RowCells, ref: Reference, errors: Errors): TypeRef | undefined {
   const text = plainText(get('type')).normalize('NFKC')
@@ -252,8 +265,8 @@ export function grantFromRow(get: RowCells, ref: Reference, today: string): RowR
   }
   if (from) input.validFrom = shanghaiDayStart(from).toISOString()
   if (lastDay) input.validUntil = shanghaiDayStart(nextDay(lastDay)).toISOString()
-  if (errors.list.length === 0 && !checkGrant(input)) {
-    schemaErrors(checkGrant.errors ?? [], (pointer) => pointer.split('/')[1] ?? '', errors)
+  if (errors.list.length === 0 && !checkGrant()(input)) {
+    schemaErrors(checkGrant().errors ?? [], (pointer) => pointer.split('/')[1] ?? '', errors)
   }
   if (errors.list.length > 0) return { ok: false, errors: errors.list }
   return { ok: true, value: { uscc: code!, input: input as GrantQualificationInput, grantedDay: granted! } }

@@ -3,7 +3,7 @@
 // Each answer is one statement, prepared on PostgreSQL.
 import type { Database } from '../../db/client.ts'
 import { listedPage, type ListedFilter } from '../enterprises/document-cache/index.ts'
-import { PUBLIC_QUALIFICATION, publicBrandStatus, publicDocument, publicEnterprise, qualificationStatus } from './public.sql.ts'
+import { publicQualification, publicBrandStatus, publicDocument, publicEnterprise, qualificationStatus } from './public.sql.ts'
 
 // asOf from $n (null = now); public answers always use everything recorded so far.
 const moment = (asOf: string) => `(SELECT coalesce(${asOf}::timestamptz, statement_timestamp()) AS as_of, statement_timestamp() AS known_at) m`
@@ -38,7 +38,7 @@ export async function answerForEnterprise(db: Database, uscc: string, asOf: Date
 
 // A number freed by annulment may be granted again: the live holder comes first.
 const BY_CERTIFICATE = `SELECT iso_utc(m.as_of) AS as_of, (
-  SELECT json_build_object('status', s.status, 'enterprise', ${PUBLIC_ENTERPRISE}, 'qualification', ${PUBLIC_QUALIFICATION})::text
+  SELECT json_build_object('status', s.status, 'enterprise', ${PUBLIC_ENTERPRISE}, 'qualification', ${publicQualification('m.as_of', 'm.known_at')})::text
   FROM qualification q JOIN qualification_type t ON t.code = q.type_code
     JOIN enterprise e ON e.uscc = q.uscc JOIN county c ON c.code = e.county_code ${QUALIFICATION_STATUS}
   WHERE q.type_code = $1 AND q.certificate_no = $2 AND s.status IS NOT NULL

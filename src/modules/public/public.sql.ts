@@ -12,10 +12,18 @@ export function publicEnterprise(brandStatus: string): string {
 /** The brand status of alias `e` at the given times, for public answers. */
 export const publicBrandStatus = (asOf: string, knownAt: string) => brandStatusAt('e', asOf, knownAt)
 
-/** json: the public qualification of alias `q` with type `t` and status `s`. */
-export const PUBLIC_QUALIFICATION = `json_build_object('type', q.type_code, 'typeName', t.name, 'certificateNo', q.certificate_no,
+/**
+ * json: the public qualification of alias `q` with type `t` and status `s` at the given times; a
+ * suspended, revoked or withdrawn one names the decision that made it so (when, by whom, 文号).
+ */
+export const publicQualification = (asOf: string, knownAt: string) => `json_build_object('type', q.type_code, 'typeName', t.name, 'certificateNo', q.certificate_no,
   'title', q.title, 'issuer', q.issuer, 'batch', q.batch, 'status', s.status,
-  'validFrom', iso_utc(q.valid_from), 'validUntil', iso_utc(q.valid_until))`
+  'validFrom', iso_utc(q.valid_from), 'validUntil', iso_utc(q.valid_until),
+  'decision', CASE WHEN s.status IN ('suspended', 'revoked', 'withdrawn') THEN (
+    SELECT json_build_object('effectiveAt', iso_utc(ev.effective_at), 'authority', ev.decision_authority, 'level', ev.decision_level,
+      'documentNo', ev.decision_document_no, 'decidedAt', iso_utc(ev.decided_at))
+    FROM qualification_event ev WHERE ev.qualification_id = q.id AND ev.effective_at <= ${asOf} AND ev.recorded_at <= ${knownAt}
+    ORDER BY ev.seq DESC LIMIT 1) END)`
 
 /** FROM-clause item: the status `s` of alias `q` at the given times. */
 export const qualificationStatus = (asOf: string, knownAt: string) => `CROSS JOIN LATERAL (SELECT ${statusAt('q', asOf, knownAt)} AS status) s`
@@ -27,7 +35,7 @@ export const qualificationStatus = (asOf: string, knownAt: string) => `CROSS JOI
 export function publicDocument(brandStatus: string, asOf: string, knownAt: string): string {
   return `json_build_object('enterprise', ${publicEnterprise(brandStatus)},
     'qualifications', coalesce((
-      SELECT json_agg(${PUBLIC_QUALIFICATION} ORDER BY t.counts_as_listing DESC, q.granted_at DESC, q.id)
+      SELECT json_agg(${publicQualification(asOf, knownAt)} ORDER BY t.counts_as_listing DESC, q.granted_at DESC, q.id)
       FROM qualification q JOIN qualification_type t ON t.code = q.type_code ${qualificationStatus(asOf, knownAt)}
       WHERE q.uscc = e.uscc AND s.status IS NOT NULL AND s.status <> 'annulled'), '[]'::json))`
 }

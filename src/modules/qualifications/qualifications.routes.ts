@@ -3,8 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { notModified } from '../../lib/http.ts'
 import { nextLink } from '../../lib/paging.ts'
-import { IfMatchHeaders, IfNoneMatchHeaders, NotModified, UsccParams } from '../../lib/schemas.ts'
+import { IfMatchHeaders, IfNoneMatchHeaders, UsccParams } from '../../lib/schemas.ts'
 import { sendJsonText } from '../../lib/reply.ts'
+import { notModified as notModifiedResponse, ok } from '../../lib/responses.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
 import {
   AsOfQuery,
@@ -46,7 +47,7 @@ export default async function qualificationRoutes(fastify: FastifyInstance) {
       tags,
       params: UsccParams,
       body: GrantQualification,
-      response: { 201: Qualification, ...problemResponses(404, 409) },
+      response: { 201: ok('The qualification as recorded', Qualification, ['ETag', 'Location']), ...problemResponses(404, 409) },
     },
     config: write,
   }, async (request, reply) => {
@@ -63,13 +64,13 @@ export default async function qualificationRoutes(fastify: FastifyInstance) {
       params: IdParams,
       querystring: AsOfQuery,
       headers: IfNoneMatchHeaders,
-      response: { 200: Qualification, 304: NotModified, ...problemResponses(404) },
+      response: { 200: ok('The qualification', Qualification, ['ETag']), 304: notModifiedResponse(), ...problemResponses(404) },
     },
     config: read,
   }, async (request, reply) => {
     const { doc, etag } = await service.get(request.params.id, request.query.asOf, request.query.knownAt)
     reply.header('etag', etag)
-    if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send(null as never)
+    if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send(undefined as never)
     return sendJsonText(reply, doc)
   })
 
@@ -80,7 +81,7 @@ export default async function qualificationRoutes(fastify: FastifyInstance) {
       description: `${AS_OF_NOTE} The \`status\` filter applies to that as-of status. ${PAGING_NOTE}`,
       tags,
       querystring: ListQualificationsQuery,
-      response: { 200: QualificationPage },
+      response: { 200: ok('A page of qualifications', QualificationPage, ['Link']) },
     },
     config: read,
   }, async (request, reply) => sendPage(reply, request.url, await service.list(request.query)))
@@ -93,7 +94,7 @@ export default async function qualificationRoutes(fastify: FastifyInstance) {
       tags,
       params: UsccParams,
       querystring: EnterpriseQualificationsQuery,
-      response: { 200: QualificationPage, ...problemResponses(404) },
+      response: { 200: ok('A page of the enterprise\'s qualifications', QualificationPage, ['Link']), ...problemResponses(404) },
     },
     config: read,
   }, async (request, reply) => sendPage(reply, request.url, await service.listOfEnterprise(request.params.uscc, request.query)))
@@ -105,7 +106,7 @@ export default async function qualificationRoutes(fastify: FastifyInstance) {
       description:
         'Allowed: active → suspended | revoked | annulled | withdrawn; suspended → active | revoked | annulled | withdrawn; after expiry only revoked or ' +
         'annulled; revoked, annulled and withdrawn are final. Anything else is 409 `invalid_transition` with `currentStatus` and `allowedTransitions`. ' +
-        '`to: revoked` also needs the scope `revocation:decide`. `effectiveAt` may be in the past; before the grant it is a 400, before the last ' +
+        '`to: revoked` and `to: annulled` also need the scope `revocation:decide` (see `x-additional-scopes`). `effectiveAt` may be in the past; before the grant it is a 400, before the last ' +
         'recorded change a 409 `out_of_order_change`. `recordedAt` is set by the registry. Send `If-Match` with the ETag you read: 412 when the ' +
         'qualification changed since. Of two concurrent changes one wins, the other gets 409 or 412. The response carries the recorded change and ' +
         'the qualification as of now, with its new ETag. A county token may change qualifications of its own county\'s enterprises only.',
@@ -113,7 +114,8 @@ export default async function qualificationRoutes(fastify: FastifyInstance) {
       params: IdParams,
       headers: IfMatchHeaders('ETag of the qualification as you read it; 412 when it has changed since'),
       body: StatusChange,
-      response: { 201: StatusChangeResult, ...problemResponses(404, 409, 412) },
+      response: { 201: ok('The recorded change and the qualification as of now', StatusChangeResult, ['ETag', 'Location']), ...problemResponses(404, 409, 412) },
+      'x-additional-scopes': [{ when: { to: ['revoked', 'annulled'] }, scopes: ['revocation:decide'] }],
     },
     config: write,
   }, async (request, reply) => {
@@ -131,7 +133,7 @@ export default async function qualificationRoutes(fastify: FastifyInstance) {
       tags,
       params: IdParams,
       querystring: KnownAtQuery,
-      response: { 200: History, ...problemResponses(404) },
+      response: { 200: ok('The history', History), ...problemResponses(404) },
     },
     config: read,
   }, async (request, reply) => sendJsonText(reply, await service.history(request.params.id, request.query.knownAt)))

@@ -189,8 +189,9 @@ export function createQualificationService({ db, clock }: ServiceDeps) {
 
     async changeStatus(actor: Actor, principal: Principal, rawId: string, input: StatusChangeInput, ifMatch: string | undefined) {
       const id = qualificationId(rawId)
-      if (input.to === 'revoked' && !hasScope(principal, 'revocation:decide')) {
-        const description = 'revoking a qualification needs the scope revocation:decide'
+      // Annulment ends a listing and frees the certificate number as revocation does: the same right decides both.
+      if ((input.to === 'revoked' || input.to === 'annulled') && !hasScope(principal, 'revocation:decide')) {
+        const description = `${input.to === 'revoked' ? 'revoking' : 'annulling'} a qualification needs the scope revocation:decide`
         throw new AppError('insufficient_scope', description, { requiredScopes: ['qualifications:write', 'revocation:decide'] }, {
           'www-authenticate': `Bearer realm="haopin-registry", error="insufficient_scope", error_description="${description}", scope="revocation:decide"`,
         })

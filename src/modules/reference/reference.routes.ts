@@ -2,15 +2,16 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
-import { requireMergePatch } from '../../plugins/merge-patch.ts'
+import { mergePatchBody, requireMergePatch } from '../../plugins/merge-patch.ts'
+import { ok } from '../../lib/responses.ts'
 import { IfMatchHeaders } from '../../lib/schemas.ts'
 import { createReferenceService } from './reference.service.ts'
 import {
-  County,
+  CountyList,
   CreateQualificationType,
-  Department,
-  ListOf,
+  DepartmentList,
   PatchQualificationType,
+  QualificationTypeList,
   QualificationType,
   TypeCodeParams,
 } from './reference.schemas.ts'
@@ -21,22 +22,47 @@ export default async function referenceRoutes(fastify: FastifyInstance) {
   const tags = ['reference']
 
   app.get('/v1/counties', {
-    schema: { operationId: 'listCounties', summary: 'Counties, districts, county-level cities and functional zones of 德州市, including retired codes', tags, response: { 200: ListOf(County) } },
+    schema: {
+      operationId: 'listCounties',
+      summary: 'Counties, districts, county-level cities and functional zones of 德州市, including retired codes',
+      description: 'The division codes a `countyCode` may take, with their validity; a retired code names its successor.',
+      tags,
+      response: { 200: ok('Every county', CountyList) },
+    },
     config: { auth: false },
   }, async () => ({ items: await service.listCounties() }))
 
   app.get('/v1/departments', {
-    schema: { operationId: 'listDepartments', summary: 'Responsible departments (责任单位) with stable codes', tags, response: { 200: ListOf(Department) } },
+    schema: {
+      operationId: 'listDepartments',
+      summary: 'Responsible departments (责任单位) with stable codes',
+      description: 'The departments a qualification type\'s `leadDepartmentCode` and a token\'s `dept` claim name.',
+      tags,
+      response: { 200: ok('Every department', DepartmentList) },
+    },
     config: { auth: false },
   }, async () => ({ items: await service.listDepartments() }))
 
   app.get('/v1/qualification-types', {
-    schema: { operationId: 'listQualificationTypes', summary: 'The qualification catalog', tags, response: { 200: ListOf(QualificationType) } },
+    schema: {
+      operationId: 'listQualificationTypes',
+      summary: 'The qualification catalog',
+      description: 'Every brand, certificate, award and standard type the registry records, with its rules (certificate-based, default validity, counts as a 好品山东 listing).',
+      tags,
+      response: { 200: ok('The catalog', QualificationTypeList) },
+    },
     config: { auth: false },
   }, async () => ({ items: await service.listQualificationTypes() }))
 
   app.get('/v1/qualification-types/:code', {
-    schema: { operationId: 'getQualificationType', summary: 'One catalog entry', tags, params: TypeCodeParams, response: { 200: QualificationType, ...problemResponses(404) } },
+    schema: {
+      operationId: 'getQualificationType',
+      summary: 'One catalog entry',
+      description: 'The type with its rules; its ETag is what `If-Match` of a change names.',
+      tags,
+      params: TypeCodeParams,
+      response: { 200: ok('The catalog entry', QualificationType, ['ETag']), ...problemResponses(404) },
+    },
     config: { auth: false },
   }, async (request, reply) => {
     const { type, etag } = await service.getQualificationType(request.params.code)
@@ -47,9 +73,10 @@ export default async function referenceRoutes(fastify: FastifyInstance) {
     schema: {
       operationId: 'createQualificationType',
       summary: 'Add a brand or certificate type to the catalog',
+      description: 'The code is permanent. 409 `qualification_type_exists` when the code is taken.',
       tags,
       body: CreateQualificationType,
-      response: { 201: QualificationType, ...problemResponses(409) },
+      response: { 201: ok('The catalog entry as created', QualificationType, ['ETag', 'Location']), ...problemResponses(409) },
     },
     config: { auth: { scopes: ['admin'] } },
   }, async (request, reply) => {
@@ -61,11 +88,12 @@ export default async function referenceRoutes(fastify: FastifyInstance) {
     schema: {
       operationId: 'patchQualificationType',
       summary: 'Change a catalog entry (JSON Merge Patch; the code cannot change)',
+      description: 'Send `application/merge-patch+json` (preferred) or `application/json`, with `If-Match` naming the ETag you read (412 when stale).',
       tags,
       params: TypeCodeParams,
       headers: IfMatchHeaders(),
-      body: { content: { 'application/merge-patch+json': { schema: PatchQualificationType } } },
-      response: { 200: QualificationType, ...problemResponses(404, 412) },
+      body: mergePatchBody(PatchQualificationType),
+      response: { 200: ok('The catalog entry after the change', QualificationType, ['ETag']), ...problemResponses(404, 412) },
     },
     config: { auth: { scopes: ['admin'] } },
     preValidation: requireMergePatch,

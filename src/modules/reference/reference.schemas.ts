@@ -1,6 +1,8 @@
 import { Type, type Static } from 'typebox'
+import { component } from '../../lib/components.ts'
+import { InstantOut } from '../../lib/schemas.ts'
 
-export const County = Type.Object({
+export const County = component('County', Type.Object({
   code: Type.String({ pattern: '^\\d{6}$', examples: ['371402'] }),
   name: Type.String({ examples: ['德城区'] }),
   kind: Type.Union([Type.Literal('district'), Type.Literal('county'), Type.Literal('county_city'), Type.Literal('functional_zone')]),
@@ -8,12 +10,12 @@ export const County = Type.Object({
   validUntil: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
   successorCode: Type.Union([Type.String(), Type.Null()], { description: 'For a retired code, the code that replaced it' }),
   retired: Type.Boolean(),
-})
+}, { description: 'A county-level division of 德州市 (县市区、功能区)' }))
 
-export const Department = Type.Object({
+export const Department = component('Department', Type.Object({
   code: Type.String({ examples: ['MARKET_REGULATION'] }),
   name: Type.String({ examples: ['市市场监管局'] }),
-})
+}, { description: 'A responsible department (责任单位)' }))
 
 const Level = Type.Union([Type.Literal('national'), Type.Literal('provincial'), Type.Literal('municipal')])
 const Domain = Type.Union([Type.Literal('product'), Type.Literal('engineering'), Type.Literal('service'), Type.Literal('enterprise')])
@@ -30,16 +32,17 @@ const TypeFields = {
   isStandard: Type.Boolean({ description: 'Records an enterprise or group standard (certificateNo holds the standard number)' }),
 }
 
-export const QualificationType = Type.Object({
+const QualificationTypeSchema = Type.Object({
   code: TypeCode,
   ...TypeFields,
   version: Type.Integer(),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-})
-export type QualificationTypeDto = Static<typeof QualificationType>
+  createdAt: InstantOut(),
+  updatedAt: InstantOut(),
+}, { description: 'A catalog entry: a brand, certificate, award or standard type (资质类型)' })
+export type QualificationTypeDto = Static<typeof QualificationTypeSchema>
+export const QualificationType = component('QualificationType', QualificationTypeSchema)
 
-export const CreateQualificationType = Type.Object(
+export const CreateQualificationType = component('QualificationTypeCreate', Type.Object(
   {
     code: TypeCode,
     name: TypeFields.name,
@@ -54,11 +57,12 @@ export const CreateQualificationType = Type.Object(
   {
     additionalProperties: false,
     examples: [{ code: 'GREEN_FOOD_CERT', name: '绿色食品认证', level: 'national', domain: 'product', leadDepartmentCode: 'AGRICULTURE_RURAL', certificateBased: true, defaultValidityMonths: 36 }],
+    description: 'A catalog entry to add',
   },
-)
+))
 export type CreateQualificationTypeInput = Static<typeof CreateQualificationType>
 
-export const PatchQualificationType = Type.Object(
+export const PatchQualificationType = component('QualificationTypePatch', Type.Object(
   {
     name: Type.Optional(TypeFields.name),
     level: Type.Optional(Level),
@@ -69,9 +73,11 @@ export const PatchQualificationType = Type.Object(
     countsAsListing: Type.Optional(TypeFields.countsAsListing),
     isStandard: Type.Optional(TypeFields.isStandard),
   },
-  { additionalProperties: false, examples: [{ defaultValidityMonths: 24 }] },
-)
+  { additionalProperties: false, examples: [{ defaultValidityMonths: 24 }], description: 'JSON Merge Patch of a catalog entry (the code cannot change)' },
+))
 export type PatchQualificationTypeInput = Static<typeof PatchQualificationType>
 
 export const TypeCodeParams = Type.Object({ code: Type.String({ maxLength: 64 }) })
-export const ListOf = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item) })
+export const CountyList = component('CountyList', Type.Object({ items: Type.Array(County) }, { description: 'Every county' }))
+export const DepartmentList = component('DepartmentList', Type.Object({ items: Type.Array(Department) }, { description: 'Every department' }))
+export const QualificationTypeList = component('QualificationTypeList', Type.Object({ items: Type.Array(QualificationType) }, { description: 'The catalog' }))

@@ -65,11 +65,19 @@ t.test('cultivation lists are replaced whole and count as a change', async (t) =
   t.same((await patch(uscc, { cultivationLists: null })).json().cultivationLists, [])
 })
 
+t.test('application/json is read as a merge patch too (what generated clients send)', async (t) => {
+  const { uscc } = await fresh()
+  const json = await app.inject({ method: 'PATCH', url: `/v1/enterprises/${uscc}`, headers: { ...auth, 'content-type': 'application/json' }, payload: { address: '德州市德城区新华路1号', legalRepresentative: null } })
+  t.equal(json.statusCode, 200)
+  t.equal(json.json().address, '德州市德城区新华路1号')
+  t.equal(json.json().legalRepresentative, null, 'null removes, as in a merge patch')
+})
+
 t.test('patch rejects other media types, the USCC itself and bad values', async (t) => {
   const { uscc } = await fresh()
-  const json = await app.inject({ method: 'PATCH', url: `/v1/enterprises/${uscc}`, headers: auth, payload: { name: 'x' } })
-  t.equal(json.statusCode, 415)
-  t.equal(json.json().code, 'unsupported_media_type')
+  const text = await app.inject({ method: 'PATCH', url: `/v1/enterprises/${uscc}`, headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'name=x' })
+  t.equal(text.statusCode, 415)
+  t.equal(text.json().code, 'unsupported_media_type')
   const key = await patch(uscc, { uscc: newUscc() })
   t.equal(key.statusCode, 400)
   t.equal(key.json().errors[0].pointer, '/uscc')

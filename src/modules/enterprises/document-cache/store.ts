@@ -107,3 +107,9 @@ export async function refreshStale(db: Database, limit: number, now: Date): Prom
     return stale.length
   })
 }
+
+/** How many stored documents wait to be rebuilt (answered live meanwhile), for the metrics endpoint. */
+export async function staleCount(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ stale: string }>('SELECT count(*)::text AS stale FROM enterprise_document WHERE fresh_until <= statement_timestamp()')
+  return Number(row?.stale ?? 0)
+}

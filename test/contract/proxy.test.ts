@@ -1,0 +1,170 @@
+// The suite's own requests through a validating proxy (Prism, as county test environments run it):
+// a workflow that calls every operation, with its errors and 304s, and fails on any violation of
+// the committed contract, by the request or by the response (Prism's sl-violations header).
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import t from 'tap'
+import { build, newUscc, token } from '../helpers/app.ts'
+import { certificateNo } from '../helpers/fixtures.ts'
+
+const ROOT = new URL('../../', import.meta.url).pathname
+const doc = JSON.parse(readFileSync(`${ROOT}openapi/openapi.json`, 'utf8'))
+const operationIds = Object.values(doc.paths as Record<string, Record<string, { operationId: string; responses: Record<string, unknown> }>>).flatMap((ops) => Object.values(ops).map((op) => op.operationId))
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+const app = await build(t, { PUBLIC_RATE_LIMIT_MAX: '100000' })
+await app.listen({ host: '127.0.0.1', port: 0 })
+const upstream = (app.server.address() as { port: number }).port
+const port = await freePort()
+const prism = spawn(process.execPath, [`${ROOT}node_modules/@stoplight/prism-cli/dist/index.js`, 'proxy', `${ROOT}openapi/openapi.json`, `http://127.0.0.1:${upstream}`, '--port', String(port), '--host', '127.0.0.1', '--errors', 'false', '--verboseLevel', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] })
+let output = ''
+prism.stdout!.on('data', (chunk) => (output += chunk))
+prism.stderr!.on('data', (chunk) => (output += chunk))
+t.teardown(() => {
+  prism.kill('SIGTERM')
+})
+const PROXY = `http://127.0.0.1:${port}`
+// Prism is ready once it forwards (it reads and resolves the whole contract first).
+for (let i = 0; ; i++) {
+  if (prism.exitCode !== null) throw new Error(`prism exited: ${output}`)
+  if (await fetch(`${PROXY}/healthz`).then((r) => r.ok, () => false)) break
+  if (i > 1200) throw new Error(`prism did not start within 120 s: ${output}`)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+}
+
+const called = new Map<string, Set<number>>()
+interface Call { headers?: Record<string, string>; json?: unknown; body?: string; type?: string }
+
+/** One request through the proxy, as operation `id`: its status, and no violation either way. */
+async function call(t: { notOk(value: unknown, message: string): void }, id: string, method: string, path: string, c: Call = {}) {
+  const headers: Record<string, string> = { ...c.headers }
+  let body: string | undefined = c.body
+  if (c.json !== undefined) {
+    body = JSON.stringify(c.json)
+    headers['content-type'] = c.type ?? 'application/json'
+  }
+  const res = await fetch(`${PROXY}${path}`, { method, headers, body })
+  const text = await res.text()
+  const violations = res.headers.get('sl-violations')
+  t.notOk(violations, `${id} ${method} ${path} → ${res.status}: no violation${violations ? `\n${violations}` : ''}`)
+  if (!called.has(id)) called.set(id, new Set())
+  called.get(id)!.add(res.status)
+  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) }
+}
+
+const all = { authorization: `Bearer ${await token()}` }
+const reader = { authorization: `Bearer ${await token(['registry:read'])}` }
+
+t.test('a workflow over every operation keeps the contract both ways', async (t) => {
+  t.equal((await call(t, 'getHealth', 'GET', '/healthz')).status, 200)
+  t.equal((await call(t, 'getReadiness', 'GET', '/readyz')).status, 200)
+  t.equal((await call(t, 'getMetrics', 'GET', '/metrics', { headers: all })).status, 200)
+  t.equal((await call(t, 'getMetrics', 'GET', '/metrics', { headers: reader })).status, 403, 'a token without the scope')
+  t.equal((await call(t, 'listCounties', 'GET', '/v1/counties')).status, 200)
+  t.equal((await call(t, 'listDepartments', 'GET', '/v1/departments')).status, 200)
+  t.equal((await call(t, 'listQualificationTypes', 'GET', '/v1/qualification-types')).status, 200)
+
+  const code = `TEST_${Date.now().toString(36).toUpperCase()}`
+  const created = await call(t, 'createQualificationType', 'POST', '/v1/qualification-types', {
+    headers: all,
+    json: { code, name: '测试认证', level: 'provincial', domain: 'product', leadDepartmentCode: 'MARKET_REGULATION', certificateBased: true, defaultValidityMonths: 36 },
+  })
+  t.equal(created.status, 201)
+  t.equal((await call(t, 'createQualificationType', 'POST', '/v1/qualification-types', { headers: all, json: { code, name: '测试认证', level: 'provincial', domain: 'product', leadDepartmentCode: 'MARKET_REGULATION', certificateBased: true } })).status, 409)
+  const type = await call(t, 'getQualificationType', 'GET', `/v1/qualification-types/${code}`)
+  t.equal(type.status, 200)
+  t.equal((await call(t, 'getQualificationType', 'GET', '/v1/qualification-types/NO_SUCH_TYPE')).status, 404)
+  t.equal((await call(t, 'patchQualificationType', 'PATCH', `/v1/qualification-types/${code}`, { headers: { ...all, 'if-match': type.headers.get('etag')! }, json: { defaultValidityMonths: 24 } })).status, 200, 'application/json as a merge patch')
+  t.equal((await call(t, 'patchQualificationType', 'PATCH', `/v1/qualification-types/${code}`, { headers: { ...all, 'if-match': type.headers.get('etag')! }, json: { defaultValidityMonths: 12 }, type: 'application/merge-patch+json' })).status, 412)
+
+  const uscc = newUscc()
+  const enterprise = { uscc, name: '德州市华源生态科技有限公司', countyCode: '371402', cultivationStage: 'cultivating', cultivationLists: [{ list: 'INDUSTRIAL_TOP50', year: 2024 }] }
+  const first = await call(t, 'createEnterprise', 'POST', '/v1/enterprises', { headers: { ...all, 'idempotency-key': `proxy-${uscc}` }, json: enterprise })
+  t.equal(first.status, 201)
+  const replay = await call(t, 'createEnterprise', 'POST', '/v1/enterprises', { headers: { ...all, 'idempotency-key': `proxy-${uscc}` }, json: enterprise })
+  t.equal(replay.headers.get('idempotency-replayed'), 'true')
+  t.equal((await call(t, 'createEnterprise', 'POST', '/v1/enterprises', { headers: all, json: enterprise })).status, 409)
+  t.equal((await call(t, 'createEnterprise', 'POST', '/v1/enterprises', { headers: reader, json: enterprise })).status, 403)
+  t.equal((await call(t, 'createEnterprise', 'POST', '/v1/enterprises', { headers: { authorization: 'Bearer not.a.token' }, json: enterprise })).status, 401)
+
+  const read = await call(t, 'getEnterprise', 'GET', `/v1/enterprises/${uscc}`, { headers: reader })
+  t.equal(read.status, 200)
+  t.equal((await call(t, 'getEnterprise', 'GET', `/v1/enterprises/${uscc}`, { headers: { ...reader, 'if-none-match': read.headers.get('etag')! } })).status, 304)
+  t.equal((await call(t, 'getEnterprise', 'GET', `/v1/enterprises/${uscc}?asOf=2025-07-01`, { headers: reader })).status, 200)
+  t.equal((await call(t, 'getEnterprise', 'GET', `/v1/enterprises/${newUscc()}`, { headers: reader })).status, 404)
+  t.equal((await call(t, 'patchEnterprise', 'PATCH', `/v1/enterprises/${uscc}`, { headers: { ...all, 'if-match': read.headers.get('etag')! }, json: { address: '德州市德城区新华路1号' }, type: 'application/merge-patch+json' })).status, 200)
+  t.equal((await call(t, 'patchEnterprise', 'PATCH', `/v1/enterprises/${uscc}`, { headers: { ...all, 'if-match': read.headers.get('etag')! }, json: { address: '德州市德城区新华路2号' } })).status, 412)
+
+  const batch = await call(t, 'upsertEnterprises', 'POST', '/v1/enterprises/batch', {
+    headers: all,
+    json: { items: [{ uscc: newUscc(), name: '德州测试企业甲', countyCode: '371402' }, { uscc: '91350100M000100Y44', name: '德州测试企业乙', countyCode: '371402' }] },
+  })
+  t.equal(batch.status, 200)
+  t.equal((await call(t, 'upsertEnterprises', 'POST', '/v1/enterprises/batch?atomic=true', { headers: all, json: { items: [{ uscc: '91350100M000100Y44', name: '德州测试企业乙', countyCode: '371402' }] } })).status, 422)
+
+  const summaries = await call(t, 'listEnterprises', 'GET', '/v1/enterprises?q=%E5%BE%B7%E5%B7%9E&countyCode=371402&limit=2', { headers: reader })
+  t.equal(summaries.status, 200, "the README's own call")
+  const next = summaries.json().nextCursor
+  if (next) t.equal((await call(t, 'listEnterprises', 'GET', `/v1/enterprises?q=%E5%BE%B7%E5%B7%9E&countyCode=371402&limit=2&cursor=${next}`, { headers: reader })).status, 200)
+  t.equal((await call(t, 'listEnterprises', 'GET', '/v1/enterprises?view=full&limit=2&updatedSince=2025-01-01', { headers: reader })).status, 200)
+
+  const grantBody = { type: 'TAISHAN_QUALITY_CERT', certificateNo: certificateNo(), title: '华源牌有机小米', issuer: '山东省市场监督管理局', issuerLevel: 'province', grantedAt: '2024-03-15', validUntil: '2027-03-15' }
+  const granted = await call(t, 'grantQualification', 'POST', `/v1/enterprises/${uscc}/qualifications`, { headers: all, json: grantBody })
+  t.equal(granted.status, 201)
+  t.equal((await call(t, 'grantQualification', 'POST', `/v1/enterprises/${uscc}/qualifications`, { headers: all, json: grantBody })).status, 409)
+  t.equal((await call(t, 'grantQualification', 'POST', `/v1/enterprises/${newUscc()}/qualifications`, { headers: all, json: { ...grantBody, certificateNo: certificateNo() } })).status, 404)
+  const id = granted.json().id
+  const q = await call(t, 'getQualification', 'GET', `/v1/qualifications/${id}?asOf=2025-07-01T00:00:00%2B08:00`, { headers: reader })
+  t.equal(q.status, 200)
+  t.equal((await call(t, 'getQualification', 'GET', `/v1/qualifications/${id}?asOf=2025-07-01T00:00:00%2B08:00`, { headers: { ...reader, 'if-none-match': q.headers.get('etag')! } })).status, 304)
+  const now = await call(t, 'getQualification', 'GET', `/v1/qualifications/${id}`, { headers: reader })
+  t.equal((await call(t, 'listQualifications', 'GET', `/v1/qualifications?uscc=${uscc}&status=active&limit=10`, { headers: reader })).status, 200)
+  t.equal((await call(t, 'listEnterpriseQualifications', 'GET', `/v1/enterprises/${uscc}/qualifications?asOf=2025-07-01`, { headers: reader })).status, 200)
+
+  const change = { to: 'revoked', reasonCode: 'quality_below_standard', reason: '省级监督抽查产品质量不合格，整改不到位', effectiveAt: '2025-07-01', occurredAt: '2025-03-10', decision: { authority: '山东省市场监督管理局', level: 'province', documentNo: '鲁市监质发〔2025〕12号', decidedAt: '2025-06-20' } }
+  t.equal((await call(t, 'changeQualificationStatus', 'POST', `/v1/qualifications/${id}/status-changes`, { headers: { authorization: `Bearer ${await token(['qualifications:write'])}` }, json: change })).status, 403, 'revocation needs revocation:decide')
+  t.equal((await call(t, 'changeQualificationStatus', 'POST', `/v1/qualifications/${id}/status-changes`, { headers: { ...all, 'if-match': now.headers.get('etag')! }, json: change })).status, 201)
+  t.equal((await call(t, 'changeQualificationStatus', 'POST', `/v1/qualifications/${id}/status-changes`, { headers: all, json: { ...change, to: 'suspended' } })).status, 409)
+  t.equal((await call(t, 'getQualificationHistory', 'GET', `/v1/qualifications/${id}/history`, { headers: reader })).status, 200)
+
+  const audit = { authorization: `Bearer ${await token(['audit:read'])}` }
+  t.equal((await call(t, 'listAuditEvents', 'GET', `/v1/audit-events?entityId=${uscc}&from=2025-01-01`, { headers: audit })).status, 200)
+  t.equal((await call(t, 'listAuditEvents', 'GET', `/v1/audit-events?entityId=${id}`, { headers: audit })).status, 200)
+  t.equal((await call(t, 'listAuditEvents', 'GET', `/v1/audit-events?entityType=qualification_type&entityId=${code}`, { headers: audit })).status, 200)
+  t.equal((await call(t, 'verifyAuditChain', 'GET', '/v1/audit-events/verify', { headers: audit })).status, 200)
+
+  const verified = await call(t, 'verifyPublicly', 'GET', `/v1/public/verify?uscc=${uscc}&from=singlemessage&isappinstalled=0`)
+  t.equal(verified.status, 200)
+  t.equal((await call(t, 'verifyPublicly', 'GET', `/v1/public/verify?uscc=${uscc}`, { headers: { 'if-none-match': verified.headers.get('etag')! } })).status, 304)
+  t.equal((await call(t, 'verifyPublicly', 'GET', `/v1/public/verify?uscc=${uscc}&format=jws`)).status, 200)
+  t.equal((await call(t, 'verifyPublicly', 'GET', `/v1/public/verify?type=TAISHAN_QUALITY_CERT&certificateNo=${grantBody.certificateNo}`)).status, 200)
+  t.equal((await call(t, 'verifyPublicly', 'GET', '/v1/public/verify?uscc=91350100M000100Y44')).status, 400, 'a USCC with a wrong check character')
+  t.equal((await call(t, 'listPublicBrands', 'GET', '/v1/public/brands?countyCode=371402&limit=5')).status, 200)
+  t.equal((await call(t, 'getStatementKeys', 'GET', '/.well-known/jwks.json')).status, 200)
+  const page = await call(t, 'verifyEnterprisePage', 'GET', `/verify/${uscc}?from=singlemessage&isappinstalled=0`)
+  t.equal(page.status, 200)
+  t.equal((await call(t, 'verifyEnterprisePage', 'GET', `/verify/${uscc}`, { headers: { 'if-none-match': page.headers.get('etag')! } })).status, 304)
+  t.equal((await call(t, 'verifyCertificatePage', 'GET', `/verify/certificates/TAISHAN_QUALITY_CERT/${grantBody.certificateNo}`)).status, 200)
+})
+
+t.test('the proxy does report violations (so silence above means something)', async (t) => {
+  const res = await fetch(`${PROXY}/v1/enterprises?view=everything`, { headers: reader })
+  t.equal(res.status, 400)
+  t.match(res.headers.get('sl-violations'), /view/, 'a request outside the contract is reported')
+})
+
+t.test('the workflow called every operation, with errors and 304s among the answers', async (t) => {
+  t.same([...called.keys()].sort(), [...operationIds].sort(), 'every operation of the contract')
+  const statuses = new Set([...called.values()].flatMap((s) => [...s]))
+  for (const status of [200, 201, 304, 400, 401, 403, 404, 409, 412, 422]) t.ok(statuses.has(status), `a ${status} went through the proxy`)
+})
