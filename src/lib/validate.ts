@@ -56,6 +56,9 @@ export function compileForPart({ schema, httpPart }: { schema: object; httpPart?
   return validate
 }
 
+/** A body schema compiled with the named schemas it refers to, for callers that read Ajv's own errors. */
+export const compileBody = (schema: object): ValidateFunction => withComponents(bodyAjv).compile(schema)
+
 export function validator<T>(schema: object): (value: unknown, pointerPrefix?: string) => { ok: true; value: T } | { ok: false; errors: FieldError[] } {
   const check = withComponents(bodyAjv).compile(schema)
   return (value, pointerPrefix = '') => {

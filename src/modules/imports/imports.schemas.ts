@@ -28,7 +28,8 @@ export const TemplateFileParams = Type.Object({
   format: literalUnion(['xlsx', 'csv'] as const, 'xlsx: with drop-down lists and a 填写说明 sheet; csv: the header line, UTF-8 with BOM'),
 })
 
-const FileBody = Type.String({ format: 'binary', description: 'The spreadsheet: .xlsx, or CSV in UTF-8, GBK/GB18030 or UTF-16' })
+const FileBody = component('ImportFile', Type.String({ format: 'binary' }), 'The spreadsheet: .xlsx, or CSV in UTF-8, GBK/GB18030 or UTF-16; the first row is the header')
+const UploadForm = component('ImportUploadForm', Type.Object({ file: Type.String({ format: 'binary' }) }, { required: ['file'] }), 'A multipart form carrying the spreadsheet in its `file` field')
 /** The request body as the contract shows it: the file itself, or a multipart form with the file in `file`. */
 export const ImportUpload = {
   description: 'The first worksheet of an .xlsx, or a CSV file; the first row is the header (the template\'s Chinese column names).',
@@ -38,7 +39,7 @@ export const ImportUpload = {
     [`${CSV_TYPE}`]: { schema: FileBody },
     'application/octet-stream': { schema: FileBody },
     'multipart/form-data': {
-      schema: Type.Object({ file: FileBody }, { required: ['file'] }),
+      schema: UploadForm,
       encoding: { file: { contentType: `${XLSX_TYPE}, ${CSV_TYPE}` } },
     },
   },

@@ -1,8 +1,7 @@
 // One spreadsheet row into the input the registry's write takes, or the reasons it cannot be, in
 // Chinese and by column. Pure: reference data, the importing actor and today's date come in.
 import type { ErrorObject, ValidateFunction } from 'ajv'
-import { components } from '../../lib/components.ts'
-import { bodyAjv } from '../../lib/validate.ts'
+import { compileBody } from '../../lib/validate.ts'
 import { checkUscc } from '../../lib/uscc.ts'
 import { CreateEnterprise, type CreateEnterpriseInput } from '../enterprises/enterprises.schemas.ts'
 import { GrantQualification, type GrantQualificationInput } from '../qualifications/qualifications.schemas.ts'
@@ -158,10 +157,7 @@ function schemaErrors(issues: ErrorObject[], columnOf: (pointer: string) => stri
 function compiled(schema: object): () => ValidateFunction {
   let check: ValidateFunction | undefined
   return () => {
-    if (!check) {
-      for (const component of components()) if (!bodyAjv.getSchema(component.$id as string)) bodyAjv.addSchema(component)
-      check = bodyAjv.compile(schema)
-    }
+    check ??= compileBody(schema)
     return check
   }
 }
