@@ -110,7 +110,7 @@ const DETAILS: [RegExp, (...m: string[]) => string][] = [
 
 export function detailZh(code: ProblemCode, detail: string, errors: FieldError[] | undefined): string {
   // An import's file-level problems are told in Chinese already (they are for the people who fill in the spreadsheets).
-  if (code.startsWith('import_')) return detail
+  if (code.startsWith('import_') && /[\u4e00-\u9fff]/.test(detail)) return detail
   if (errors && errors.length > 0) return errors.map((e) => `${PART_ZH[e.in]}${e.pointer}：${fieldMessageZh(e.message)}`).join('；')
   for (const [pattern, render] of DETAILS) {
     const m = pattern.exec(detail)
