@@ -155,6 +155,26 @@ t.test('a workflow over every operation keeps the contract both ways', async (t)
   t.equal(page.status, 200)
   t.equal((await call(t, 'verifyEnterprisePage', 'GET', `/verify/${uscc}`, { headers: { 'if-none-match': page.headers.get('etag')! } })).status, 304)
   t.equal((await call(t, 'verifyCertificatePage', 'GET', `/verify/certificates/TAISHAN_QUALITY_CERT/${grantBody.certificateNo}`)).status, 200)
+
+  // Imports: the template, a CSV upload with a good and a bad row, its progress and its error report.
+  const template = await call(t, 'getImportTemplate', 'GET', '/v1/imports/templates/enterprises.csv')
+  t.equal(template.status, 200)
+  const header = template.text.replace(/^\ufeff/, '').split('\r\n')[0]!
+  const good = newUscc()
+  const csv = `\ufeff${header}\r\n${good},德州代理导入测试有限公司,371402,,,,,,,,,\r\n91350100M000100Y44,校验位错误有限公司,371402,,,,,,,,,\r\n`
+  const imported = await call(t, 'createImport', 'POST', '/v1/imports?kind=enterprises&mode=per-row', { headers: { ...all, 'content-type': 'text/csv' }, body: csv })
+  t.equal(imported.status, 202)
+  const job = imported.json()
+  let progress = await call(t, 'getImport', 'GET', `/v1/imports/${job.id}`, { headers: all })
+  for (let i = 0; i < 600 && !['succeeded', 'failed'].includes(progress.json().state); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    progress = await call(t, 'getImport', 'GET', `/v1/imports/${job.id}`, { headers: all })
+  }
+  t.equal(progress.status, 200)
+  t.equal((await call(t, 'getImport', 'GET', '/v1/imports/00000000-0000-4000-8000-000000000000', { headers: all })).status, 404)
+  const errors = await call(t, 'getImportErrors', 'GET', `/v1/imports/${job.id}/errors.csv`, { headers: all })
+  t.equal(errors.status, 200)
+  t.match(errors.text, '91350100M000100Y44', 'the rejected row is in the report')
 })
 
 t.test('the proxy does report violations (so silence above means something)', async (t) => {
