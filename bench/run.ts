@@ -59,9 +59,16 @@ const databaseUrl =
   args['database-url'] ??
   process.env.BENCH_DATABASE_URL ??
   `postgres://postgres@127.0.0.1:5432/${smoke ? 'haopin_bench_smoke' : `haopin_bench${sizeSuffix(options.enterprises)}`}`
-const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'writes', 'import']
+const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'progress', 'writes', 'import']
 const selected = new Set<TargetId>(args.only ? (args.only.split(',').map((s) => s.trim()) as TargetId[]) : ALL_REGISTRY)
 for (const t of selected) if (!ALL_REGISTRY.includes(t)) throw new Error(`--only: unknown target "${t}" (known: ${ALL_REGISTRY.join(', ')})`)
+
+/** The progress answer is a leader's report, not a hot path: measured as the latency of one request at a time. */
+const PROGRESS_CONNECTIONS = 1
+const PROGRESS_PATHS = [
+  '/v1/target-plans/DEZHOU_HAOPIN_2025/progress?by=county',
+  ...['2022', '2023', '2024', '2025'].map((y) => `/v1/target-plans/DEZHOU_HAOPIN_2025/progress?by=county&asOf=${encodeURIComponent(`${y}-12-31T16:00:00.000Z`)}`),
+]
 
 const workDir = join(ROOT, 'bench/.work')
 /** application_name of each server's PostgreSQL pool, to find its backends. */
@@ -82,6 +89,10 @@ interface Target {
   label: string
   server: 'A' | 'B' | 'registry'
   spec: (phase: string) => Promise<ReadSpec | WriteSpec>
+  /** Concurrent connections when not the run's (--connections). */
+  connections?: number
+  /** Warm-up when not the run's (--warmup), in seconds. */
+  warmupS?: number
 }
 
 async function main(): Promise<number> {
@@ -148,7 +159,7 @@ async function main(): Promise<number> {
           continue
         }
         try {
-          const loadOpts: LoadOptions = { connections: options.connections, durationS: options.warmupS, workDir }
+          const loadOpts: LoadOptions = { connections: target.connections ?? options.connections, durationS: target.warmupS ?? options.warmupS, workDir }
           const warm = await runLoad(tool, await target.spec(`W${round}`), loadOpts)
           m.warmupErrors += warm.non2xx + warm.socketErrors
           const spec = await target.spec(`R${round}`)
@@ -316,6 +327,13 @@ function defineTargets(servers: Record<'A' | 'B' | 'registry', Server>, usccs: s
     read('verify', 'public verification by USCC', 'registry', usccs.map((u) => `/v1/public/verify?uscc=${u}`), false),
     read('search', 'name search, 2 characters, first page', 'registry', SEARCH_QUERIES.map((q) => `/v1/enterprises?q=${encodeURIComponent(q)}&limit=20`), true),
     read('list', 'filtered list (county + listed), first page', 'registry', COUNTIES.map((c) => `/v1/enterprises?countyCode=${c.code}&brandStatus=listed&limit=20`), true),
+    // A leader's question, asked one at a time: all ten targets by county, now and as of past year ends.
+    {
+      ...read('progress', `2025 targets' progress by county, all ten targets (${PROGRESS_CONNECTIONS} connection${PROGRESS_CONNECTIONS > 1 ? 's' : ''})`, 'registry', PROGRESS_PATHS, true),
+      connections: PROGRESS_CONNECTIONS,
+      // Each path's first answer is counted afresh (seconds at 100,000 enterprises); the measured run is the steady state.
+      warmupS: smoke ? options.warmupS : Math.max(options.warmupS, 20),
+    },
     {
       id: 'writes',
       label: 'write mix (create, grant, status change)',

@@ -24,6 +24,8 @@ import qualificationRoutes from './modules/qualifications/qualifications.routes.
 import publicRoutes from './modules/public/public.routes.ts'
 import importRoutes from './modules/imports/imports.routes.ts'
 import { importWorker, type ImportWorker } from './modules/imports/worker.ts'
+import targetRoutes from './modules/targets/targets.routes.ts'
+import progressPageRoutes from './modules/targets/progress-page.routes.ts'
 import { documentRefresher, type DocumentRefresher } from './modules/enterprises/document-cache/index.ts'
 import { auditSealer } from './modules/audit/audit-sealer.ts'
 import type { Periodic } from './lib/periodic.ts'
@@ -144,5 +146,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(qualificationRoutes)
   await app.register(publicRoutes)
   await app.register(importRoutes)
+  await app.register(targetRoutes)
+  await app.register(progressPageRoutes)
   return app
 }

@@ -28,6 +28,8 @@ export const PROBLEMS_ZH: Record<ProblemCode, { title: string; detail: string }>
   unauthorized: { title: '需要身份认证', detail: '缺少令牌，或令牌格式错误、已过期、签名无效；请在 Authorization 请求头中发送 "Bearer <令牌>"。' },
   insufficient_scope: { title: '令牌缺少所需权限范围', detail: '令牌不含此操作所需的 scope，请向令牌签发方申请（requiredScopes 列出所需范围）。' },
   forbidden_county: { title: '超出令牌所属县区的范围', detail: '县区系统的令牌只能登记和变更本县区的企业及其资质。' },
+  city_level_required: { title: '须由市级令牌操作', detail: '此操作属于市级（如制定或修改目标定义），县区系统的令牌不能进行。' },
+  forbidden_department: { title: '超出令牌所属部门的范围', detail: '带部门声明的令牌只能操作本部门作为责任单位的目标。' },
   not_acceptable: { title: '无可接受的表示形式', detail: '无法以 Accept 请求头要求的格式作答。' },
   conflict: { title: '与当前状态冲突', detail: '请求与记录的当前状态冲突，请重新读取后再试。' },
   enterprise_exists: { title: '企业已登记', detail: '该统一社会信用代码的企业已登记；如需修改请使用 PATCH。' },

@@ -12,6 +12,8 @@ export const PROBLEM_CODES = {
   unauthorized: { status: 401, title: 'Authentication required' },
   insufficient_scope: { status: 403, title: 'Token lacks a required scope' },
   forbidden_county: { status: 403, title: 'Outside the token holder\'s county' },
+  city_level_required: { status: 403, title: 'Only a city-level token may do this' },
+  forbidden_department: { status: 403, title: 'Outside the token holder\'s department' },
   not_acceptable: { status: 406, title: 'No acceptable representation' },
   conflict: { status: 409, title: 'Conflict with the current state' },
   enterprise_exists: { status: 409, title: 'Enterprise already registered' },

@@ -170,6 +170,7 @@ export default fp(
           { name: 'public', description: 'Public verification and showcase (no token)' },
           { name: 'audit', description: 'Tamper-evident audit trail' },
           { name: 'imports', description: 'Bulk imports from Excel and CSV files, run as jobs' },
+          { name: 'targets', description: 'The 2025 targets of the 2021 实施意见: definitions, progress, what was counted, reported measurements' },
         ],
         components: {
           securitySchemes: {

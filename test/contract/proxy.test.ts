@@ -175,6 +175,24 @@ t.test('a workflow over every operation keeps the contract both ways', async (t)
   const errors = await call(t, 'getImportErrors', 'GET', `/v1/imports/${job.id}/errors.csv`, { headers: all })
   t.equal(errors.status, 200)
   t.match(errors.text, '91350100M000100Y44', 'the rejected row is in the report')
+
+  // Targets: the plan, its progress (city and by county), one target, its contributors, a
+  // definition change, a reported measurement and the progress page.
+  t.equal((await call(t, 'listTargetPlans', 'GET', '/v1/target-plans', { headers: reader })).status, 200)
+  t.equal((await call(t, 'getTargetPlan', 'GET', '/v1/target-plans/DEZHOU_HAOPIN_2025', { headers: reader })).status, 200)
+  t.equal((await call(t, 'getTargetPlan', 'GET', '/v1/target-plans/NO_SUCH_PLAN', { headers: reader })).status, 404)
+  t.equal((await call(t, 'getTargetProgress', 'GET', '/v1/target-plans/DEZHOU_HAOPIN_2025/progress?asOf=2025-07-01&by=county', { headers: reader })).status, 200)
+  const target = await call(t, 'getTarget', 'GET', '/v1/targets/STANDARDS', { headers: reader })
+  t.equal(target.status, 200)
+  t.equal((await call(t, 'listTargetContributors', 'GET', '/v1/targets/HIGH_TECH_ENTERPRISES/contributors?asOf=2025-07-01&limit=5', { headers: reader })).status, 200)
+  t.equal((await call(t, 'patchTarget', 'PATCH', '/v1/targets/STANDARDS', { headers: { ...all, 'if-match': target.headers.get('etag')! }, json: { changeNote: '代理契约测试：口径说明' }, type: 'application/merge-patch+json' })).status, 200)
+  t.equal((await call(t, 'patchTarget', 'PATCH', '/v1/targets/STANDARDS', { headers: { ...all, 'if-match': target.headers.get('etag')! }, json: { changeNote: '过期的版本' } })).status, 412)
+  t.equal((await call(t, 'recordTargetMeasurement', 'POST', '/v1/targets/PRODUCER_SERVICE_SATISFACTION/measurements', {
+    headers: all,
+    json: { source: '德州市质量发展研究中心顾客满意度测评', periodFrom: '2023-01-01T00:00:00+08:00', periodTo: '2024-01-01T00:00:00+08:00', value: 84 },
+  })).status, 201)
+  t.equal((await call(t, 'listTargetMeasurements', 'GET', '/v1/targets/PRODUCER_SERVICE_SATISFACTION/measurements', { headers: reader })).status, 200)
+  t.equal((await call(t, 'getProgressPage', 'GET', '/progress?asOf=2025-07-01')).status, 200)
 })
 
 t.test('the proxy does report violations (so silence above means something)', async (t) => {
