@@ -273,14 +273,16 @@ export interface NewEvent {
 
 /**
  * Appends the event. recorded_at never runs behind the case's previous event (the caller holds the
- * case lock), so "recorded by knownAt" is always a prefix of the history.
+ * case lock), so "recorded by knownAt" is always a prefix of the history. It is truncated to the
+ * column's milliseconds, not rounded: rounded up, it could lie after the next statement's start, and
+ * the transaction's own read of the case (known at that start) would not see the event.
  */
 export async function insertEvent(tx: Queryable, e: NewEvent, actor: Actor): Promise<string> {
   const [row] = await tx.query<{ doc: string }>(
     `INSERT INTO supervision_event AS x (case_id, seq, type, occurred_at, effective_at, recorded_at, from_state, to_state, authority,
                                          authority_level, document_no, documents, note, payload, facts, actor_sub, actor_county, actor_dept, request_id)
      SELECT $1::uuid, $2, $3::"CaseEventType", $4::timestamptz, $5::timestamptz,
-            greatest(clock_timestamp(), (SELECT max(p.recorded_at) FROM supervision_event p WHERE p.case_id = $1::uuid)),
+            greatest(date_trunc('milliseconds', clock_timestamp()), (SELECT max(p.recorded_at) FROM supervision_event p WHERE p.case_id = $1::uuid)),
             $6::"CaseState", $7::"CaseState", $8, $9::"AuthorityLevel", $10, $11::jsonb, $12, $13::jsonb, $14::jsonb, $15, $16, $17, $18
      RETURNING ${EVENT_JSON}::text AS doc`,
     [e.caseId, e.seq, e.type, e.occurredAt.toISOString(), e.effectiveAt.toISOString(), e.fromState, e.toState, e.authority?.name ?? null,

@@ -38,9 +38,12 @@ function caseKey(raw: string): string {
 const iso = (d: Date) => d.toISOString()
 
 export function createSupervisionService({ db, clock }: ServiceDeps) {
-  async function caseDoc(tx: Transaction, id: string) {
-    const row = await repo.findCase(tx, id, null, null)
-    return renderCase(row!)
+  /** The case after a write, as of now or of the event just recorded if it occurred a moment ahead of the clock. */
+  async function caseDoc(tx: Transaction, id: string, occurredAt: Date) {
+    const now = clock.now()
+    const row = await repo.findCase(tx, id, occurredAt > now ? occurredAt : now, null)
+    if (!row) throw new Error(`supervision case ${id} is not readable in its own write`)
+    return renderCase(row)
   }
 
   function listFilter(actor: Actor, f: Omit<ListCasesFilter, 'uscc'> & { uscc?: string | undefined }): repo.ListFilter {
@@ -151,7 +154,7 @@ export function createSupervisionService({ db, clock }: ServiceDeps) {
           }, actor),
           repo.addQualifications(tx, id, 1, qualificationIds, false),
         ])
-        const after = await caseDoc(tx, id)
+        const after = await caseDoc(tx, id, occurredAt)
         const times = { occurredAt, effectiveAt: occurredAt }
         recordAudit(tx, actor, [
           { operation: 'supervision_case.open', entityType: 'supervision_case', entityId: id, before: null, after: after.base, ...times },
@@ -287,7 +290,7 @@ export function createSupervisionService({ db, clock }: ServiceDeps) {
           }, actor),
           repo.updateCase(tx, locked.id, seq, next),
         ])
-        const after = await caseDoc(tx, locked.id)
+        const after = await caseDoc(tx, locked.id, occurredAt)
         const times = { occurredAt, effectiveAt }
         recordAudit(tx, actor, [
           { operation: 'supervision_case.event', entityType: 'supervision_case', entityId: locked.id, before: beforeDoc.base, after: after.base, ...times },

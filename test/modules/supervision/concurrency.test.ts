@@ -19,7 +19,7 @@ t.test('10 concurrent decisions on one case: exactly one wins', async (t) => {
   t.ok(results.filter((r) => r.statusCode === 409).every((r) => r.json().code === 'invalid_case_transition' && r.json().currentState === 'decided'))
   const history = (await app.inject({ method: 'GET', url: `/v1/qualifications/${a}/history`, headers: await reader() })).json()
   t.equal(history.items.filter((e: any) => e.toStatus === 'revoked').length, 1, 'revoked once')
-  const [{ n }] = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM supervision_event WHERE case_id = $1 AND type = 'province_decision'`, [opened.id])
+  const n = (await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM supervision_event WHERE case_id = $1 AND type = 'province_decision'`, [opened.id]))[0]!.n
   t.equal(n, 1)
 })
 
@@ -31,7 +31,7 @@ t.test('10 concurrent referrals of one qualification from different cases: exact
   const statuses = results.map((r) => r.statusCode).sort()
   t.same(statuses, [201, ...Array(9).fill(409)], `statuses: ${statuses.join(',')}`)
   t.ok(results.filter((r) => r.statusCode === 409).every((r) => r.json().code === 'revocation_referral_pending'))
-  const [{ n }] = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM supervision_case_qualification WHERE qualification_id = $1 AND in_referral', [a])
+  const n = (await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM supervision_case_qualification WHERE qualification_id = $1 AND in_referral', [a]))[0]!.n
   t.equal(n, 1, 'one pending referral')
 })
 
