@@ -6,12 +6,15 @@ import { nextLink } from '../../lib/paging.ts'
 import { sendJsonText } from '../../lib/reply.ts'
 import { notModified as notModifiedResponse, ok } from '../../lib/responses.ts'
 import { IfMatchHeaders, IfNoneMatchHeaders, UsccParams } from '../../lib/schemas.ts'
+import { compileBody, compileForPart } from '../../lib/validate.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
+import { LATER_EVENT_TYPES } from './case-lifecycle.ts'
 import {
   CaseEventsQuery,
   CaseIdParams,
   CaseReadQuery,
   EnterpriseCasesQuery,
+  EVENT_VARIANTS,
   ListCasesQuery,
   OpenCase,
   RecordEvent,
@@ -110,6 +113,7 @@ export default async function supervisionRoutes(fastify: FastifyInstance) {
       response: { 201: ok('The recorded event, the case after it and the status changes it made', SupervisionEventResult, ['ETag', 'Location']), ...problemResponses(404, 409, 412) },
       'x-additional-scopes': [{ when: { type: ['province_decision'] }, scopes: ['revocation:decide'] }],
     },
+    validatorCompiler: ({ schema, httpPart }) => (httpPart === 'body' ? eventBodyValidator() : compileForPart({ schema, httpPart })),
     config: write,
   }, async (request, reply) => {
     const { id, doc, etag } = await service.record(actorOf(request), request.principal!, request.params.id, request.body, request.headers['if-match'])
@@ -143,6 +147,35 @@ export default async function supervisionRoutes(fastify: FastifyInstance) {
     },
     config: read,
   }, async (request, reply) => sendPage(reply, request.url, await service.listOfEnterprise(actorOf(request), request.params.uscc, request.query)))
+}
+
+/**
+ * An event body is checked against the variant its `type` names, so a caller hears what is wrong
+ * with that event, not why it fails every other variant of the union.
+ */
+function eventBodyValidator() {
+  const compiled = new Map<string, ReturnType<typeof compileBody>>()
+  const validate = (body: unknown) => {
+    const type = (body as { type?: unknown } | null)?.type
+    if (typeof type !== 'string' || !(LATER_EVENT_TYPES as string[]).includes(type)) {
+      const isObject = body !== null && typeof body === 'object' && !Array.isArray(body)
+      validate.errors = [
+        !isObject
+          ? { instancePath: '', schemaPath: '#/type', keyword: 'type', params: { type: 'object' }, message: 'must be object' }
+          : !('type' in body)
+            ? { instancePath: '', schemaPath: '#/required', keyword: 'required', params: { missingProperty: 'type' }, message: 'must have required property \'type\'' }
+            : { instancePath: '/type', schemaPath: '#/properties/type/enum', keyword: 'enum', params: { allowedValues: LATER_EVENT_TYPES }, message: 'must be equal to one of the allowed values' },
+      ] as never
+      return false
+    }
+    let check = compiled.get(type)
+    if (!check) compiled.set(type, (check = compileBody(EVENT_VARIANTS[type] as object)))
+    const valid = check(body)
+    validate.errors = check.errors as never
+    return valid
+  }
+  validate.errors = null as null | never[]
+  return validate
 }
 
 function sendPage(reply: Parameters<typeof sendJsonText>[0], url: string, page: { items: string[]; nextCursor: string | null }) {

@@ -173,6 +173,9 @@ export interface EventInputDto {
   payload: Record<string, any>
 }
 
+/** The variant of each event type, by type: what a body is validated against once its `type` is known. */
+export const EVENT_VARIANTS: Record<string, unknown> = Object.fromEntries(LATER_EVENT_TYPES.map((t, i) => [t, variants[i]]))
+
 export const RecordEvent = component('SupervisionEventInput', Type.Unsafe<EventInputDto>({
   oneOf: variants,
   discriminator: { propertyName: 'type', mapping: Object.fromEntries(LATER_EVENT_TYPES.map((t) => [t, `#/components/schemas/${variantName(t)}`])) },
