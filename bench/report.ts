@@ -221,8 +221,8 @@ export function markdown(rep: Report): string {
       '',
       typeof c === 'string'
         ? `Supervision cases: ${c}.`
-        : `Supervision cases (${c.connections} connections, ${c.durationS} s, each case open → interview → referral → decision after a setup grant): ` +
-            `**${c.eventsPerS} case events/s**, ${c.cases} cases decided; p50/p99 ms: open ${l!.open.p50}/${l!.open.p99}, interview ${l!.interview.p50}/${l!.interview.p99}, ` +
+        : `Supervision cases (${c.connections} connections, ${c.durationS} s, each case open → interview scheduled → held → referral → decision after a setup grant): ` +
+            `**${c.eventsPerS} case events/s**, ${c.cases} cases decided; p50/p99 ms: open ${l!.open.p50}/${l!.open.p99}, interview ${l!.interview.p50}/${l!.interview.p99}, held ${l!.held.p50}/${l!.held.p99}, ` +
             `referral ${l!.referral.p50}/${l!.referral.p99}, decision (revoking through the status change) ${l!.decision.p50}/${l!.decision.p99}; ` +
             `registry node CPU ${c.nodeCpuMsPerEvent ?? '?'} ms per case event (setup grants included)${Object.keys(c.errors).length ? `; errors ${JSON.stringify(c.errors)}` : ''}.`,
     )

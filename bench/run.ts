@@ -211,7 +211,7 @@ async function main(): Promise<number> {
         try {
           caseFlow = await runCaseFlow({ baseUrl: registry.url, token: await keys.token(`bench-supervision-${runTag}`), pid: registry.pid, databaseUrl, connections: CASE_CONNECTIONS, durationS: options.durationS, tag: runTag })
           const l = caseFlow.latency
-          log(`  cases: ${caseFlow.eventsPerS} case events/s (${caseFlow.cases} cases through open → interview → referral → decision), p50/p99 ms open ${l.open.p50}/${l.open.p99}, interview ${l.interview.p50}/${l.interview.p99}, referral ${l.referral.p50}/${l.referral.p99}, decision ${l.decision.p50}/${l.decision.p99}${Object.keys(caseFlow.errors).length ? `, errors ${JSON.stringify(caseFlow.errors)}` : ''}`)
+          log(`  cases: ${caseFlow.eventsPerS} case events/s (${caseFlow.cases} cases through open → interview scheduled → held → referral → decision), p50/p99 ms open ${l.open.p50}/${l.open.p99}, interview ${l.interview.p50}/${l.interview.p99}, held ${l.held.p50}/${l.held.p99}, referral ${l.referral.p50}/${l.referral.p99}, decision ${l.decision.p50}/${l.decision.p99}${Object.keys(caseFlow.errors).length ? `, errors ${JSON.stringify(caseFlow.errors)}` : ''}`)
         } catch (error) {
           caseFlow = `failed: ${registry.exited() ?? (error as Error).message.split('\n')[0]}`
           log(`  cases: ${caseFlow}`)

@@ -1,7 +1,7 @@
 // The supervision case target of npm run bench: each connection runs cases through their workflow
 // one after the other — a brand listing granted (setup, not timed), then the case opened, an
-// interview scheduled, the listing referred to the province and the province's decision revoking it
-// (each timed). A case's events depend on the one before, so this is a closed loop of fetch calls,
+// interview scheduled and held, the listing referred to the province and the province's decision
+// revoking it (each timed). A case's events depend on the one before, so this is a closed loop of fetch calls,
 // not wrk/autocannon: the figures are case events per second and each event type's latency.
 import { withClient } from './dataset.ts'
 import { cpuMsOf } from './processes.ts'
@@ -11,18 +11,18 @@ export interface CaseFlowResult {
   durationS: number
   /** Cases that went through all four events. */
   cases: number
-  /** Case events answered 201 (open, interview, referral, decision). */
+  /** Case events answered 201 (open, interview scheduled and held, referral, decision). */
   events: number
   eventsPerS: number
   /** Latency by step, ms. */
-  latency: Record<'open' | 'interview' | 'referral' | 'decision', { p50: number; p99: number }>
+  latency: Record<(typeof STEPS)[number], { p50: number; p99: number }>
   /** Answers other than 201, by step and status. */
   errors: Record<string, number>
   /** CPU of the registry's node process, ms per case event. */
   nodeCpuMsPerEvent: number | null
 }
 
-const STEPS = ['open', 'interview', 'referral', 'decision'] as const
+const STEPS = ['open', 'interview', 'held', 'referral', 'decision'] as const
 
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : 0)
 
@@ -37,7 +37,7 @@ export async function runCaseFlow(o: { baseUrl: string; token: string; pid: numb
   const usccs = await sampleEnterprises(o.databaseUrl, 5_000)
   if (usccs.length === 0) throw new Error('no enterprises to open cases on')
   const headers = { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' }
-  const timings: Record<(typeof STEPS)[number], number[]> = { open: [], interview: [], referral: [], decision: [] }
+  const timings: Record<(typeof STEPS)[number], number[]> = { open: [], interview: [], held: [], referral: [], decision: [] }
   const errors: Record<string, number> = {}
   let cases = 0
   let next = 0
@@ -70,6 +70,7 @@ export async function runCaseFlow(o: { baseUrl: string; token: string; pid: numb
       if (opened.status !== 201) continue
       const events = `/v1/supervision-cases/${opened.json.id}/events`
       if ((await timed('interview', events, { type: 'interview_scheduled', occurredAt: '2025-04-01T09:00:00+08:00', payload: { scheduledFor: '2025-04-08T09:30:00+08:00', place: '德州市市场监督管理局三楼会议室', interviewers: ['张明'] } })).status !== 201) continue
+      if ((await timed('held', events, { type: 'interview_held', occurredAt: '2025-04-08T11:00:00+08:00', payload: { attendees: { officials: ['张明'], enterprise: ['李华（总经理）'] }, findings: '原料把关不严', rectificationRequired: false } })).status !== 201) continue
       if ((await timed('referral', events, { type: 'revocation_referred', occurredAt: '2025-05-20T10:00:00+08:00', documentNo: '德市监函〔2025〕31号', payload: { grounds: '省级监督抽查不合格，整改不到位', qualificationIds: [qid] } })).status !== 201) continue
       const decided = await timed('decision', events, {
         type: 'province_decision', occurredAt: '2025-06-20T10:00:00+08:00', documentNo: '鲁市监质发〔2025〕12号',
