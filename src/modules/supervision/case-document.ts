@@ -40,6 +40,7 @@ export function renderCase(r: CaseRow): CaseDocument {
     decision: f.decision,
     legalReferral: f.legalReferral,
     referralProposed: f.referralProposed,
+    referralAgeDays: f.referralPending && f.referral ? Math.max(0, Math.floor((asOf.getTime() - Date.parse(f.referral.referredAt)) / 86_400_000)) : null,
     outcome: f.outcome,
     openedAt: f.openedAt,
     closedAt: f.closedAt,

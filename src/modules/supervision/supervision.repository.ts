@@ -77,6 +77,8 @@ export interface ListFilter {
   overdue?: boolean | undefined
   referralPending?: boolean | undefined
   legalReferral?: boolean | undefined
+  referredBefore?: Date | undefined
+  leadDepartment?: string | undefined
   openedFrom?: Date | undefined
   openedTo?: Date | undefined
   updatedSince?: Date | undefined
@@ -107,6 +109,8 @@ export async function listCases(db: Queryable, f: ListFilter): Promise<CaseRow[]
   }
   if (f.referralPending !== undefined) where.push(flag('referralPending', f.referralPending))
   if (f.legalReferral !== undefined) where.push(flag('legalReferral', f.legalReferral))
+  if (f.referredBefore) where.push(`${flag('referralPending', true)} AND (ev.facts#>>'{referral,referredAt}')::timestamptz < ${p(f.referredBefore.toISOString())}::timestamptz`)
+  if (f.leadDepartment) where.push(`c.lead_department_code = ${p(f.leadDepartment)}`)
   if (f.openedFrom) where.push(`c.opened_at >= ${p(f.openedFrom.toISOString())}::timestamptz`)
   if (f.openedTo) where.push(`c.opened_at < ${p(f.openedTo.toISOString())}::timestamptz`)
   if (f.updatedSince) where.push(`ev.recorded_at >= ${p(f.updatedSince.toISOString())}::timestamptz`)

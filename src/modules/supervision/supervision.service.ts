@@ -64,6 +64,8 @@ export function createSupervisionService({ db, clock }: ServiceDeps) {
       overdue: f.overdue,
       referralPending: f.referralPending,
       legalReferral: f.legalReferral,
+      referredBefore: instant(f.referredBefore, 'query', '/referredBefore'),
+      leadDepartment: f.leadDepartment,
       openedFrom: instant(f.openedFrom, 'query', '/openedFrom'),
       openedTo: instant(f.openedTo, 'query', '/openedTo'),
       updatedSince: instant(f.updatedSince, 'query', '/updatedSince'),

@@ -18,6 +18,10 @@ t.test('a decision revoking two of three referred qualifications', async (t) => 
   t.equal(referred.json().case.state, 'referred')
   t.same(referred.json().case.qualifications.map((q: any) => q.inReferral), [true, true, true])
   t.same(referred.json().case.allowedEvents, ['referral_withdrawn', 'province_decision', 'legal_referral', 'note'])
+  t.equal((await app.inject({ method: 'GET', url: `/v1/supervision-cases/${opened.id}?asOf=2025-05-31T10:00:00%2B08:00`, headers: await city() })).json().referralAgeDays, 11)
+  const waiting = (await app.inject({ method: 'GET', url: `/v1/supervision-cases?uscc=${uscc}&referralPending=true&referredBefore=2025-05-21&leadDepartment=MARKET_REGULATION`, headers: await city() })).json()
+  t.same(waiting.items.map((x: any) => x.id), [opened.id], 'referrals waiting since before a date')
+  t.equal((await app.inject({ method: 'GET', url: `/v1/supervision-cases?uscc=${uscc}&referredBefore=2025-05-20`, headers: await city() })).json().items.length, 0)
 
   const decided = await record(app, opened.id, decision([{ qualificationId: a!, outcome: 'revoked' }, { qualificationId: b!, outcome: 'retained' }, { qualificationId: c!, outcome: 'revoked' }]), {
     ...(await cityDecider()), 'if-match': referred.headers.etag as string,
