@@ -149,14 +149,15 @@ export function createSupervisionService({ db, clock }: ServiceDeps) {
           if (repo.externalRefTaken(error)) throw new AppError('supervision_case_exists', `externalRef ${input.externalRef} was taken by a concurrent opening`)
           throw error
         }
-        const [event] = await Promise.all([
+        // The writes and the case after them, sent together: one round trip.
+        const [event, , after] = await Promise.all([
           repo.insertEvent(tx, {
             caseId: id, seq: 1, type: 'opened', occurredAt, effectiveAt: occurredAt, fromState: null, toState: 'open', authority: null,
             documentNo: input.documentNo ?? null, documents: input.documents ?? [], note: input.note ?? null, payload, facts,
           }, actor),
           repo.addQualifications(tx, id, 1, qualificationIds, false),
+          caseDoc(tx, id, occurredAt),
         ])
-        const after = await caseDoc(tx, id, occurredAt)
         const times = { occurredAt, effectiveAt: occurredAt }
         recordAudit(tx, actor, [
           { operation: 'supervision_case.open', entityType: 'supervision_case', entityId: id, before: null, after: after.base, ...times },
@@ -284,15 +285,16 @@ export function createSupervisionService({ db, clock }: ServiceDeps) {
           }
           await repo.releaseReferral(tx, locked.id)
         }
-        const [event] = await Promise.all([
+        // The writes and the case after them, sent together: one round trip.
+        const [event, , after] = await Promise.all([
           repo.insertEvent(tx, {
             caseId: locked.id, seq, type: input.type, occurredAt, effectiveAt, fromState: facts.state, toState: next.state,
             authority: input.authority ?? null, documentNo: input.documentNo ?? null, documents: input.documents ?? [], note: input.note ?? null,
             payload, facts: next,
           }, actor),
           repo.updateCase(tx, locked.id, seq, next),
+          caseDoc(tx, locked.id, occurredAt),
         ])
-        const after = await caseDoc(tx, locked.id, occurredAt)
         const times = { occurredAt, effectiveAt }
         recordAudit(tx, actor, [
           { operation: 'supervision_case.event', entityType: 'supervision_case', entityId: locked.id, before: beforeDoc.base, after: after.base, ...times },
