@@ -230,8 +230,11 @@ export function createSupervisionService({ db, clock }: ServiceDeps) {
         payload.outcomes = (p.outcomes as { qualificationId: string }[]).map((o) => ({ ...o, qualificationId: o.qualificationId.toLowerCase() }))
       }
       return db.transaction(async (tx) => {
-        const [locked, before] = await Promise.all([repo.lockCase(tx, key), repo.findCase(tx, key, null, null)])
-        if (!locked || !before) throw problems.notFound('supervision case', rawKey)
+        const [locked, now] = await Promise.all([repo.lockCase(tx, key), repo.findCase(tx, key, null, null)])
+        if (!locked) throw problems.notFound('supervision case', rawKey)
+        // The last event may have occurred a moment ahead of the clock (the tolerated skew): read the case as of it then.
+        const before = now && now.version === locked.version ? now : await repo.findCase(tx, locked.id, new Date(locked.facts.lastOccurredAt), null)
+        if (!before) throw problems.notFound('supervision case', rawKey)
         assertCountyAccess(actor, locked.county_code, 'act on supervision cases of')
         const facts: CaseFacts = locked.facts
         if (isCityLevel(input.type, facts.state)) cityLevelRequired(actor, input.type === 'closed' ? 'closing a decided case' : input.type)

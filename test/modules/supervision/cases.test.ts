@@ -111,7 +111,16 @@ t.test('the minor case: interview, rectification, referral only after the deadli
   t.equal((await app.inject({ method: 'GET', url: `/v1/supervision-cases/${opened.id}/events?knownAt=${knownAt}`, headers: await city() })).json().items.length, 3)
 })
 
-t.test('recorded_at monotonic per case even when the clock runs back', async (t) => {
+t.test('an event a few seconds ahead of the clock (within the tolerated skew)', async (t) => {
+  const { uscc } = await createEnterprise(app)
+  const ahead = new Date(Date.now() + 20_000).toISOString()
+  const opened = await openCase(app, uscc, { occurredAt: ahead })
+  t.equal(opened.state, 'open', 'the write answers the case as of its event')
+  const next = await record(app, opened.id, { type: 'note', occurredAt: ahead, payload: { text: '时钟偏差' } })
+  t.equal(next.statusCode, 201, next.body)
+})
+
+t.test('recorded_at is monotonic in seq for every case', async (t) => {
   const { uscc } = await createEnterprise(app)
   const opened = await openCase(app, uscc)
   for (let i = 0; i < 5; i++) t.equal((await record(app, opened.id, { type: 'note', occurredAt: `2025-04-0${i + 1}`, payload: { text: `第${i + 1}条` } })).statusCode, 201)
