@@ -3,8 +3,9 @@
 import type { LoadResult, Tool } from './load.ts'
 import type { ProfileSummary } from './profile.ts'
 import type { ImportResult } from './import.ts'
+import type { CaseFlowResult } from './supervision.ts'
 
-export type TargetId = 'A' | 'B' | 'get' | 'verify' | 'search' | 'list' | 'progress' | 'writes' | 'import'
+export type TargetId = 'A' | 'B' | 'get' | 'verify' | 'search' | 'list' | 'progress' | 'writes' | 'cases' | 'import'
 
 export interface Row {
   id: TargetId
@@ -172,6 +173,8 @@ export interface Report {
   /** VmRSS of the registry once ready, before any load. */
   registryIdleRssMb: number | null
   writeAudit: Record<string, unknown> | null
+  /** The supervision case target: its measurement, or why there is none. */
+  cases?: CaseFlowResult | string
   /** The import target: its measurement, or why there is none. */
   import?: ImportResult | string
   goals: Goal[]
@@ -211,6 +214,19 @@ export function markdown(rep: Report): string {
   const w = rep.rows.find((r) => r.id === 'writes')
   if (w?.result?.statuses) lines.push(`Write mix statuses: ${JSON.stringify(w.result.statuses)}.`)
   if (rep.writeAudit) lines.push(`Write audit check: ${JSON.stringify(rep.writeAudit)}.`)
+  if (rep.cases !== undefined) {
+    const c = rep.cases
+    const l = typeof c === 'string' ? null : c.latency
+    lines.push(
+      '',
+      typeof c === 'string'
+        ? `Supervision cases: ${c}.`
+        : `Supervision cases (${c.connections} connections, ${c.durationS} s, each case open → interview scheduled → held → referral → decision after a setup grant): ` +
+            `**${c.eventsPerS} case events/s**, ${c.cases} cases decided; p50/p99 ms: open ${l!.open.p50}/${l!.open.p99}, interview ${l!.interview.p50}/${l!.interview.p99}, held ${l!.held.p50}/${l!.held.p99}, ` +
+            `referral ${l!.referral.p50}/${l!.referral.p99}, decision (revoking through the status change) ${l!.decision.p50}/${l!.decision.p99}; ` +
+            `registry node CPU ${c.nodeCpuMsPerEvent ?? '?'} ms per case event (setup grants included)${Object.keys(c.errors).length ? `; errors ${JSON.stringify(c.errors)}` : ''}.`,
+    )
+  }
   if (rep.import !== undefined) {
     const i = rep.import
     lines.push(

@@ -1,5 +1,5 @@
 // npm run bench [-- --smoke] [--enterprises N] [--reload] [--duration S] [--warmup S] [--connections C]
-//   [--rounds R] [--tool wrk|autocannon] [--only get,verify,search,list,writes,import] [--import-rows N] [--profile]
+//   [--rounds R] [--tool wrk|autocannon] [--only get,verify,search,list,writes,cases,import] [--import-rows N] [--profile]
 //   [--database-url URL] [--allow-missing] [--out DIR]
 // Loads the registry and two baselines, (A) a bare Fastify constant and (B) Fastify + pg select by
 // USCC, with the same tool, concurrency and duration, and reports every registry figure as a ratio
@@ -17,6 +17,7 @@ import { CpuMeter, type CpuUse } from './cpu.ts'
 import { DbActivitySampler, type DbActivity } from './db-activity.ts'
 import { addRatios, consoleTable, evaluateGoals, markdown, type Report, type Row, type TargetId } from './report.ts'
 import { runImport, type ImportResult } from './import.ts'
+import { runCaseFlow, type CaseFlowResult } from './supervision.ts'
 import { COUNTIES, SEARCH_QUERIES } from './words.ts'
 
 const { values: args } = parseArgs({
@@ -59,7 +60,9 @@ const databaseUrl =
   args['database-url'] ??
   process.env.BENCH_DATABASE_URL ??
   `postgres://postgres@127.0.0.1:5432/${smoke ? 'haopin_bench_smoke' : `haopin_bench${sizeSuffix(options.enterprises)}`}`
-const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'progress', 'writes', 'import']
+const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'progress', 'writes', 'cases', 'import']
+/** Supervision cases run their workflow one event after the other per connection: fewer connections than the load tools. */
+const CASE_CONNECTIONS = 10
 const selected = new Set<TargetId>(args.only ? (args.only.split(',').map((s) => s.trim()) as TargetId[]) : ALL_REGISTRY)
 for (const t of selected) if (!ALL_REGISTRY.includes(t)) throw new Error(`--only: unknown target "${t}" (known: ${ALL_REGISTRY.join(', ')})`)
 
@@ -133,6 +136,7 @@ async function main(): Promise<number> {
   let registryPeak = 0
   let registryHwm: number | null = null
   let imported: ImportResult | string | undefined
+  let caseFlow: CaseFlowResult | string | undefined
   try {
     const active: { target: Target; row: Row; m: Measurements }[] = []
     for (const target of targets) {
@@ -199,6 +203,21 @@ async function main(): Promise<number> {
       // Warm-ups are not measured, but their failures are worth knowing.
       if (m.warmupErrors > 0) row.notes = [...(row.notes ?? []), `${m.warmupErrors} errors during warm-up (not counted)`]
     }
+    // Supervision cases after the read targets: they add listings, cases and revocations.
+    if (selected.has('cases')) {
+      const gone = registry.exited()
+      if (gone) caseFlow = `not run: ${gone}`
+      else {
+        try {
+          caseFlow = await runCaseFlow({ baseUrl: registry.url, token: await keys.token(`bench-supervision-${runTag}`), pid: registry.pid, databaseUrl, connections: CASE_CONNECTIONS, durationS: options.durationS, tag: runTag })
+          const l = caseFlow.latency
+          log(`  cases: ${caseFlow.eventsPerS} case events/s (${caseFlow.cases} cases through open → interview scheduled → held → referral → decision), p50/p99 ms open ${l.open.p50}/${l.open.p99}, interview ${l.interview.p50}/${l.interview.p99}, held ${l.held.p50}/${l.held.p99}, referral ${l.referral.p50}/${l.referral.p99}, decision ${l.decision.p50}/${l.decision.p99}${Object.keys(caseFlow.errors).length ? `, errors ${JSON.stringify(caseFlow.errors)}` : ''}`)
+        } catch (error) {
+          caseFlow = `failed: ${registry.exited() ?? (error as Error).message.split('\n')[0]}`
+          log(`  cases: ${caseFlow}`)
+        }
+      }
+    }
     // Last, as it adds enterprises: the read targets measured the dataset as loaded.
     if (selected.has('import')) {
       const gone = registry.exited()
@@ -239,6 +258,8 @@ async function main(): Promise<number> {
     if (row.id === 'writes' && r.non2xx + r.socketErrors > 0) log(`  note: write mix had ${r.non2xx} non-2xx and ${r.socketErrors} socket errors: ${JSON.stringify(r.statuses)}`)
   }
   if (!rows.find((r) => r.id === 'B')?.result) problems.push('baseline (B) has no result: no ratio can be computed')
+  if (typeof caseFlow === 'string') problems.push(`cases: ${caseFlow}`)
+  else if (caseFlow && (caseFlow.cases === 0 || Object.keys(caseFlow.errors).length > 0)) problems.push(`cases: ${caseFlow.cases} cases completed, errors ${JSON.stringify(caseFlow.errors)}`)
   if (typeof imported === 'string') problems.push(`import: ${imported}`)
   else if (imported && (imported.state !== 'succeeded' || imported.accepted !== imported.rows)) {
     problems.push(`import: ${imported.state}, ${imported.accepted} of ${imported.rows} rows accepted`)
@@ -263,6 +284,7 @@ async function main(): Promise<number> {
     registryHwmMb: registryHwm,
     registryIdleRssMb,
     writeAudit: writeAudit.length ? { phases: writeAudit } : null,
+    ...(caseFlow !== undefined ? { cases: caseFlow } : {}),
     ...(imported !== undefined ? { import: imported } : {}),
     goals,
     consistency: { ok: problems.length === 0, problems },

@@ -24,6 +24,7 @@ import qualificationRoutes from './modules/qualifications/qualifications.routes.
 import publicRoutes from './modules/public/public.routes.ts'
 import importRoutes from './modules/imports/imports.routes.ts'
 import { importWorker, type ImportWorker } from './modules/imports/worker.ts'
+import supervisionRoutes from './modules/supervision/supervision.routes.ts'
 import targetRoutes from './modules/targets/targets.routes.ts'
 import progressPageRoutes from './modules/targets/progress-page.routes.ts'
 import { documentRefresher, type DocumentRefresher } from './modules/enterprises/document-cache/index.ts'
@@ -146,6 +147,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(qualificationRoutes)
   await app.register(publicRoutes)
   await app.register(importRoutes)
+  await app.register(supervisionRoutes)
   await app.register(targetRoutes)
   await app.register(progressPageRoutes)
   return app

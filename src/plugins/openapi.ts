@@ -89,7 +89,8 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'registry:write': 'Register and change enterprises',
   'qualifications:write': 'Grant qualifications and change their status',
   'revocation:decide': 'Revoke or annul a qualification (with qualifications:write)',
-  'supervision:write': 'Reserved: supervision cases',
+  'supervision:read': 'Read supervision cases and their events (county tokens: their own county\'s cases only)',
+  'supervision:write': 'Open supervision cases and record their events (referral and the provincial decision: city-level tokens only)',
   'incentives:write': 'Reserved: incentives',
   'targets:write': 'Reserved: 2025 targets',
   'audit:read': 'Read and verify the audit trail',
@@ -170,6 +171,7 @@ export default fp(
           { name: 'public', description: 'Public verification and showcase (no token)' },
           { name: 'audit', description: 'Tamper-evident audit trail' },
           { name: 'imports', description: 'Bulk imports from Excel and CSV files, run as jobs' },
+          { name: 'supervision', description: 'Dynamic supervision (动态监管): cases, interviews (约谈), rectification (整改), referral to the province for revocation and its decision' },
           { name: 'targets', description: 'The 2025 targets of the 2021 实施意见: definitions, progress, what was counted, reported measurements' },
         ],
         components: {

@@ -193,6 +193,42 @@ t.test('a workflow over every operation keeps the contract both ways', async (t)
   })).status, 201)
   t.equal((await call(t, 'listTargetMeasurements', 'GET', '/v1/targets/PRODUCER_SERVICE_SATISFACTION/measurements', { headers: reader })).status, 200)
   t.equal((await call(t, 'getProgressPage', 'GET', '/progress?asOf=2025-07-01')).status, 200)
+
+  // Supervision: a case opened on the enterprise, an interview, a referral to the province of a
+  // second listing, the province's decision, the case read, listed and its events; with refusals.
+  const listing = await call(t, 'grantQualification', 'POST', `/v1/enterprises/${uscc}/qualifications`, { headers: all, json: { type: 'HAOPIN_SHANDONG_BRAND', title: '华源', issuer: '山东省人民政府', issuerLevel: 'province', grantedAt: '2024-01-01' } })
+  t.equal(listing.status, 201)
+  const listingId = listing.json().id
+  const countyToken = { authorization: `Bearer ${await token(['supervision:read', 'supervision:write'], { county: '371402' })}` }
+  const opened = await call(t, 'openSupervisionCase', 'POST', '/v1/supervision-cases', {
+    headers: { ...countyToken, 'idempotency-key': `proxy-case-${uscc}` },
+    json: { uscc, source: 'inspection', topic: 'quality_below_standard', severity: 'serious', title: '省级监督抽查不合格', findings: '有机小米重金属镉含量不合格', occurredAt: '2025-03-12T09:00:00+08:00', problemOccurredAt: '2025-03-10', qualificationIds: [listingId], externalRef: `德市监好品〔2025〕${uscc}号` },
+  })
+  t.equal(opened.status, 201)
+  const caseId = opened.json().id
+  t.equal((await call(t, 'openSupervisionCase', 'POST', '/v1/supervision-cases', { headers: countyToken, json: { uscc: newUscc(), source: 'complaint', topic: 'mark_misuse', severity: 'minor', title: '违规使用形象标识', findings: '未获资格企业在包装上使用好品山东标识' } })).status, 400, 'an enterprise not registered')
+  const interview = await call(t, 'recordSupervisionEvent', 'POST', `/v1/supervision-cases/${caseId}/events`, {
+    headers: { ...countyToken, 'if-match': opened.headers.get('etag')! },
+    json: { type: 'interview_scheduled', occurredAt: '2025-04-01T09:00:00+08:00', documentNo: '德市监约〔2025〕3号', payload: { scheduledFor: '2025-04-08T09:30:00+08:00', place: '德州市市场监督管理局三楼会议室', interviewers: ['张明（质量发展科科长）'] } },
+  })
+  t.equal(interview.status, 201)
+  t.equal((await call(t, 'recordSupervisionEvent', 'POST', `/v1/supervision-cases/${caseId}/events`, { headers: { ...countyToken, 'if-match': opened.headers.get('etag')! }, json: { type: 'note', occurredAt: '2025-04-02', payload: { text: '企业已召回问题批次产品' } } })).status, 412)
+  t.equal((await call(t, 'recordSupervisionEvent', 'POST', `/v1/supervision-cases/${caseId}/events`, { headers: countyToken, json: { type: 'revocation_referred', occurredAt: '2025-04-03', documentNo: '德市监函〔2025〕31号', payload: { grounds: '省级监督抽查不合格', qualificationIds: [listingId] } } })).status, 403, 'city level')
+  t.equal((await call(t, 'recordSupervisionEvent', 'POST', `/v1/supervision-cases/${caseId}/events`, { headers: countyToken, json: { type: 'rectification_accepted', occurredAt: '2025-04-03', payload: { assessment: '复查抽检合格' } } })).status, 409, 'not allowed now')
+  t.equal((await call(t, 'recordSupervisionEvent', 'POST', `/v1/supervision-cases/${caseId}/events`, { headers: countyToken, json: { type: 'interview_held', occurredAt: '2025-04-08T11:00:00+08:00', payload: { attendees: { officials: ['张明'], enterprise: ['李华（总经理）'] }, findings: '企业承认原料把关不严', rectificationRequired: false } } })).status, 201)
+  t.equal((await call(t, 'recordSupervisionEvent', 'POST', `/v1/supervision-cases/${caseId}/events`, { headers: all, json: { type: 'revocation_referred', occurredAt: '2025-05-20T10:00:00+08:00', documentNo: '德市监函〔2025〕31号', authority: { name: '德州市市场监督管理局', level: 'city' }, payload: { to: { authority: '山东省市场监督管理局', level: 'province' }, grounds: '省级监督抽查不合格，整改不到位', qualificationIds: [listingId] } } })).status, 201)
+  t.equal((await call(t, 'changeQualificationStatus', 'POST', `/v1/qualifications/${listingId}/status-changes`, { headers: all, json: { ...change, to: 'withdrawn' } })).status, 409, 'held by the referral')
+  t.equal((await call(t, 'recordSupervisionEvent', 'POST', `/v1/supervision-cases/${caseId}/events`, { headers: all, json: { type: 'province_decision', occurredAt: '2025-06-20T10:00:00+08:00', documentNo: '鲁市监质发〔2025〕12号', payload: { authority: '山东省市场监督管理局', level: 'province', effectiveAt: '2025-07-01', outcomes: [{ qualificationId: listingId, outcome: 'revoked' }] } } })).status, 201)
+  const caseRead = await call(t, 'getSupervisionCase', 'GET', `/v1/supervision-cases/${caseId}`, { headers: countyToken })
+  t.equal(caseRead.status, 200)
+  t.equal((await call(t, 'getSupervisionCase', 'GET', `/v1/supervision-cases/${caseId}`, { headers: { ...countyToken, 'if-none-match': caseRead.headers.get('etag')! } })).status, 304)
+  t.equal((await call(t, 'getSupervisionCase', 'GET', `/v1/supervision-cases/${caseRead.json().caseNo}?asOf=2025-05-01`, { headers: countyToken })).status, 200)
+  t.equal((await call(t, 'getSupervisionCase', 'GET', '/v1/supervision-cases/00000000-0000-4000-8000-000000000000', { headers: countyToken })).status, 404)
+  t.equal((await call(t, 'listSupervisionCases', 'GET', '/v1/supervision-cases?state=decided,closed&severity=serious&openedFrom=2025-01-01&limit=5', { headers: countyToken })).status, 200)
+  t.equal((await call(t, 'listSupervisionCases', 'GET', '/v1/supervision-cases?referralPending=true&overdue=false', { headers: all })).status, 200)
+  t.equal((await call(t, 'listSupervisionEvents', 'GET', `/v1/supervision-cases/${caseId}/events`, { headers: countyToken })).status, 200)
+  t.equal((await call(t, 'listEnterpriseSupervisionCases', 'GET', `/v1/enterprises/${uscc}/supervision-cases?asOf=2025-06-01`, { headers: countyToken })).status, 200)
+  t.equal((await call(t, 'listSupervisionCases', 'GET', '/v1/supervision-cases', { headers: reader })).status, 403, 'registry:read does not read cases')
 })
 
 t.test('the proxy does report violations (so silence above means something)', async (t) => {

@@ -87,7 +87,11 @@ export default async function enterpriseRoutes(fastify: FastifyInstance) {
     schema: {
       operationId: 'getEnterprise',
       summary: 'One enterprise with its brand status and active qualifications',
-      description: 'As of now, or of `asOf`. Send the ETag you hold as `If-None-Match` to get 304 while it is unchanged.',
+      description:
+        'As of now, or of `asOf` (effective time) with what the registry had recorded by `knownAt` (default now), as the qualification ' +
+        'endpoints mean them: qualifications count with their status then; name, county, cultivation stage and lists, business status and ' +
+        'industry are those recorded by then (an enterprise\'s first recorded attributes stand for the time before it was recorded; 404 when ' +
+        'it was not recorded by `knownAt`). Send the ETag you hold as `If-None-Match` to get 304 while it is unchanged.',
       tags,
       params: UsccParams,
       querystring: EnterpriseAsOfQuery,
@@ -96,7 +100,7 @@ export default async function enterpriseRoutes(fastify: FastifyInstance) {
     },
     config: read,
   }, async (request, reply) => {
-    const { doc, etag } = await service.get(request.params.uscc, request.query.asOf)
+    const { doc, etag } = await service.get(request.params.uscc, request.query.asOf, request.query.knownAt)
     reply.header('etag', etag)
     if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send(undefined as never)
     return sendJsonText(reply, doc)

@@ -193,7 +193,7 @@ export const EnterpriseListPage = component('EnterpriseListPage', Type.Unsafe<St
   description: 'A page of enterprises: summaries, or whole documents with `view=full`; `view` tells which',
 }))
 
-export const EnterpriseAsOfQuery = Type.Object({ asOf: AsOfFields.asOf }, { additionalProperties: false })
+export const EnterpriseAsOfQuery = Type.Object({ asOf: AsOfFields.asOf, knownAt: AsOfFields.knownAt }, { additionalProperties: false })
 
 const ListEnterprisesQueryAll = Type.Object(
   {

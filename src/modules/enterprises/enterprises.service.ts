@@ -163,11 +163,12 @@ export function createEnterpriseService({ db, clock }: ServiceDeps) {
     checkItem,
     upsert,
 
-    async get(rawUscc: string, asOf?: string): Promise<EnterpriseDoc> {
+    async get(rawUscc: string, asOf?: string, knownAt?: string): Promise<EnterpriseDoc> {
       const uscc = usccFromPath(rawUscc)
       // The stored document answers "now" while it is fresh; any other moment is computed.
       const at = instant(asOf, 'query', '/asOf')
-      const doc = at ? (await docs.liveDocuments(db, [uscc], at)).get(uscc) : await docs.currentDocument(db, uscc, clock.now())
+      const known = instant(knownAt, 'query', '/knownAt') ?? null
+      const doc = at || known ? await docs.documentAt(db, uscc, at ?? clock.now(), known) : await docs.currentDocument(db, uscc, clock.now())
       if (!doc) throw problems.notFound('enterprise', uscc)
       return doc
     },

@@ -5,6 +5,7 @@ import type { Actor } from '../../lib/actor.ts'
 import { actorParams } from '../audit/audit.repository.ts'
 import type { RecordedStatus } from './lifecycle.ts'
 import { statusAt } from './status.sql.ts'
+import { caseLinkJson } from '../supervision/case-link.sql.ts'
 
 /**
  * The moment an answer describes, from two parameters (null = now): asOf, and knownAt capped
@@ -36,7 +37,8 @@ const EVENT_JSON = `json_build_object(
   'occurredAt', iso_utc(ev.occurred_at), 'effectiveAt', iso_utc(ev.effective_at), 'recordedAt', iso_utc(ev.recorded_at),
   'decision', json_build_object('authority', ev.decision_authority, 'level', ev.decision_level,
                                 'documentNo', ev.decision_document_no, 'decidedAt', iso_utc(ev.decided_at)),
-  'actor', json_build_object('sub', ev.actor_sub, 'county', ev.actor_county, 'dept', ev.actor_dept, 'requestId', ev.request_id))`
+  'actor', json_build_object('sub', ev.actor_sub, 'county', ev.actor_county, 'dept', ev.actor_dept, 'requestId', ev.request_id),
+  'case', ${caseLinkJson('ev')})`
 
 export interface QualificationDoc {
   /** Document text without asOf/knownAt. */
@@ -273,12 +275,15 @@ export interface NewEvent {
   occurredAt: Date | null
   effectiveAt: Date
   decision: { authority: string | null; level: string | null; documentNo: string | null; decidedAt: Date | null }
+  /** The supervision case event that makes this change (a provincial decision), if any. */
+  caseLink?: { caseId: string; eventSeq: number } | undefined
 }
 
 const INSERT_EVENT = `INSERT INTO qualification_event AS ev (qualification_id, seq, from_status, to_status, reason_code, reason, occurred_at,
-       effective_at, decision_authority, decision_level, decision_document_no, decided_at, actor_sub, actor_county, actor_dept, request_id)
+       effective_at, decision_authority, decision_level, decision_document_no, decided_at, actor_sub, actor_county, actor_dept, request_id,
+       case_id, case_event_seq)
      SELECT $1::uuid, coalesce(max(x.seq), 0) + 1, $2::"QualificationStatus", $3::"QualificationStatus", $4, $5, $6::timestamptz,
-            $7::timestamptz, $8, $9::"AuthorityLevel", $10, $11::timestamptz, $12, $13, $14, $15
+            $7::timestamptz, $8, $9::"AuthorityLevel", $10, $11::timestamptz, $12, $13, $14, $15, $16::uuid, $17::int
      FROM qualification_event x WHERE x.qualification_id = $1::uuid
      RETURNING ${EVENT_JSON}::text AS doc, ev.seq, ev.to_status, ev.effective_at, ev.recorded_at`
 
@@ -297,7 +302,7 @@ export async function appendEvent(tx: Queryable, e: NewEvent, actor: Actor, chan
          FROM event WHERE q.id = $1::uuid RETURNING event.doc, event.seq`
       : INSERT_EVENT,
     [e.qualificationId, e.from, e.to, e.reasonCode, e.reason, iso(e.occurredAt), iso(e.effectiveAt), e.decision.authority,
-      e.decision.level, e.decision.documentNo, iso(e.decision.decidedAt), ...actorParams(actor)],
+      e.decision.level, e.decision.documentNo, iso(e.decision.decidedAt), ...actorParams(actor), e.caseLink?.caseId ?? null, e.caseLink?.eventSeq ?? null],
     changes ? 'qualification_change_event' : 'qualification_grant_event',
   )
   return row!

@@ -104,6 +104,7 @@ const EVENT_EXAMPLE = {
   recordedAt: '2025-07-09T06:42:17.508Z',
   decision: { authority: '山东省市场监督管理局', level: 'province', documentNo: '鲁市监质发〔2025〕12号', decidedAt: '2025-06-19T16:00:00.000Z' },
   actor: { sub: 'city-market-regulation', county: null, dept: 'MARKET_REGULATION', requestId: '5d0c2a8e-51a4-4f4e-9a0f-0b7f3b1f9e02' },
+  case: { id: 'b3a1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d', caseNo: 'HPJG-371402-2025-0007', eventSeq: 7 },
 }
 
 const GRANT_EVENT_EXAMPLE = {
@@ -117,6 +118,7 @@ const GRANT_EVENT_EXAMPLE = {
   recordedAt: '2024-03-18T02:11:09.412Z',
   decision: { authority: '山东省市场监督管理局', level: 'province', documentNo: null, decidedAt: '2024-03-14T16:00:00.000Z' },
   actor: { sub: 'city-market-regulation', county: null, dept: 'MARKET_REGULATION', requestId: '1f7a9c3b-0d2e-4b6a-8c5d-7e9f1a2b3c4d' },
+  case: null,
 }
 
 export const Qualification = component('Qualification', Type.Object({
@@ -207,6 +209,14 @@ export const HistoryEvent = component('QualificationEvent', Type.Object({
     { sub: Type.String(), county: Nullable(Type.String()), dept: Nullable(Type.String()), requestId: Nullable(Type.String()) },
     { description: 'Who recorded it (from the token)' },
   ),
+  case: Nullable(Type.Object(
+    {
+      id: Type.String({ format: 'uuid' }),
+      caseNo: Type.String({ examples: ['HPJG-371402-2025-0007'] }),
+      eventSeq: Type.Integer({ minimum: 1, description: 'The case event that made this change (its province_decision)' }),
+    },
+    { description: 'The supervision case whose provincial decision made this change; null for changes recorded directly' },
+  )),
 }, { examples: [EVENT_EXAMPLE], description: 'A recorded event of a qualification: its grant or a status change, with its three times' }))
 
 export const History = component('QualificationHistory', Type.Object({

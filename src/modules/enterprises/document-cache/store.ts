@@ -10,6 +10,7 @@ import { freshAt, freshUntil } from './freshness.ts'
 // cannot be used.
 const LIVE_ONE = enterpriseDocumentSql('e.uscc = $1', '$2::timestamptz')
 const LIVE_MANY = enterpriseDocumentSql('e.uscc = ANY($1::bpchar[])', '$2::timestamptz')
+const AT_MOMENT = enterpriseDocumentSql('e.uscc = $1', '$2::timestamptz', '', 'least($3::timestamptz, statement_timestamp())')
 
 const STORED_ONE = `SELECT doc, etag FROM enterprise_document d WHERE uscc = $1 AND ${freshAt('d', '$2')}`
 const STORED_MANY = `SELECT uscc, doc, etag, summary FROM enterprise_document d WHERE uscc = ANY($1::bpchar[]) AND ${freshAt('d', '$2')}`
@@ -40,6 +41,15 @@ const byUscc = (rows: DocumentRow[]) => new Map(rows.map((r) => [r.uscc, { doc: 
 export async function liveDocuments(db: Queryable, usccs: string[], asOf: Date): Promise<Map<string, EnterpriseDocument>> {
   if (usccs.length === 0) return new Map()
   return byUscc(await db.query<DocumentRow>(LIVE_MANY, [usccs, asOf], 'enterprise_documents_live'))
+}
+
+/**
+ * The document as of `asOf` with what had been recorded by `knownAt` (capped at now): the enterprise
+ * version in force then and the qualifications' status then. Null when the enterprise was not recorded by knownAt.
+ */
+export async function documentAt(db: Queryable, uscc: string, asOf: Date, knownAt: Date | null): Promise<EnterpriseDocument | null> {
+  const [row] = await db.query<EnterpriseDocument>(AT_MOMENT, [uscc, asOf, knownAt ?? 'infinity'], 'enterprise_document_at')
+  return row ?? null
 }
 
 /** The document at `asOf`: the stored one when it is fresh then, else computed. Null when there is no such enterprise. */
