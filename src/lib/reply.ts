@@ -8,3 +8,8 @@ import type { FastifyReply } from 'fastify'
 export function sendJsonText(reply: FastifyReply, json: string) {
   return reply.type('application/json; charset=utf-8').send(json as never)
 }
+
+/** Answers 304 Not Modified: no body and no content type (a proxy that parses a 304's body fails). */
+export function sendNotModified(reply: FastifyReply) {
+  return reply.code(304).send(undefined as never)
+}

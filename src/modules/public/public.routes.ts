@@ -1,3 +1,4 @@
+import { sendNotModified } from '../../lib/reply.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { notModified } from '../../lib/http.ts'
@@ -64,7 +65,7 @@ export default async function publicRoutes(fastify: FastifyInstance) {
   }, async (request, reply) => {
     const format = request.query.format ?? (/application\/jose/i.test(request.headers.accept ?? '') ? 'jws' : 'json')
     const { statement, json } = await answer(request.query)
-    if (cached(request, reply, statement, format)) return reply.code(304).send(undefined as never)
+    if (cached(request, reply, statement, format)) return sendNotModified(reply)
     reply.header('vary', 'Accept')
     if (format === 'jws') return reply.type('application/jose').send(await service.sign(json))
     return reply.type('application/json; charset=utf-8').send(json)
@@ -165,7 +166,7 @@ export default async function publicRoutes(fastify: FastifyInstance) {
 
   async function sendPage(request: FastifyRequest, reply: FastifyReply, query: VerifyQueryInput, subject: string) {
     const { statement } = await answer(query)
-    if (cached(request, reply, statement, 'html')) return reply.code(304).send(undefined as never)
+    if (cached(request, reply, statement, 'html')) return sendNotModified(reply)
     return reply.type('text/html; charset=utf-8').send(verifyPage(statement, pageLinks(subject)))
   }
 }

@@ -4,7 +4,7 @@ import { actorOf } from '../../lib/actor.ts'
 import { notModified } from '../../lib/http.ts'
 import { nextLink } from '../../lib/paging.ts'
 import { IfMatchHeaders, IfNoneMatchHeaders, UsccParams } from '../../lib/schemas.ts'
-import { sendJsonText } from '../../lib/reply.ts'
+import { sendJsonText, sendNotModified } from '../../lib/reply.ts'
 import { notModified as notModifiedResponse, ok } from '../../lib/responses.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
 import {
@@ -70,7 +70,7 @@ export default async function qualificationRoutes(fastify: FastifyInstance) {
   }, async (request, reply) => {
     const { doc, etag } = await service.get(request.params.id, request.query.asOf, request.query.knownAt)
     reply.header('etag', etag)
-    if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send(undefined as never)
+    if (notModified(request.headers['if-none-match'], etag)) return sendNotModified(reply)
     return sendJsonText(reply, doc)
   })
 

@@ -1,3 +1,4 @@
+import { sendNotModified } from '../../lib/reply.ts'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { actorOf } from '../../lib/actor.ts'
@@ -97,7 +98,7 @@ export default async function targetRoutes(fastify: FastifyInstance) {
   }, async (request, reply) => {
     const { doc, etag } = await targets.getTarget(request.params.code, request.query.asOf, request.query.knownAt)
     reply.header('etag', etag)
-    if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send(null as never)
+    if (notModified(request.headers['if-none-match'], etag)) return sendNotModified(reply)
     return reply.send(doc)
   })
 
