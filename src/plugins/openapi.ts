@@ -171,6 +171,7 @@ export default fp(
           { name: 'audit', description: 'Tamper-evident audit trail' },
           { name: 'imports', description: 'Bulk imports from Excel and CSV files, run as jobs' },
           { name: 'targets', description: 'The 2025 targets of the 2021 实施意见: definitions, progress, what was counted, reported measurements' },
+          { name: 'revocations', description: 'The auditors\' revocation register (撤销登记): every revocation, annulment, withdrawal or suspension with its decision, case and audit-chain position; counts; CSV/NDJSON exports' },
         ],
         components: {
           securitySchemes: {
