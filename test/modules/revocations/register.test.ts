@@ -74,7 +74,7 @@ await app.db.query(
    VALUES ($1, 2, 'active', 'revoked', 'supervision_revocation', '省级监督抽查不合格', '2025-06-30T16:00:00Z', '山东省市场监督管理局', 'province', $2, $3, $4, 2)`,
   [qf.id, `鲁市监质发〔2025〕${tag}-2号`, sub, caseId],
 )
-const idOf = (q: { id: string }, seq = 2) => `${q.id}:${seq}`
+const idOf = (q: Record<string, any>, seq = 2) => `${q.id}:${seq}`
 const [A, B, C, D, E, F] = [idOf(qa), idOf(qb), idOf(qc), idOf(qd), idOf(qe), idOf(qf)]
 
 t.test('the default register: revocations only, with provenance', async (t) => {
