@@ -212,6 +212,8 @@ export async function sendExport<K>(
   await sealAudit(db, true)
   const done = db.transaction(async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
+    // Each batch's statement is planned for its values (transactions otherwise run on generic plans).
+    await tx.query('SET LOCAL plan_cache_mode = force_custom_plan')
     const [row] = await tx.query<{ now: Date; head: string | null }>(
       `SELECT transaction_timestamp() AS now,
               (SELECT seq::text || ':' || hash FROM audit_chain ORDER BY seq DESC LIMIT 1) AS head`,

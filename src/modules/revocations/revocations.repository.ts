@@ -44,7 +44,7 @@ class Params {
 }
 
 /** FROM and WHERE of the register for a filter: aliases ev (event), q (qualification), ver (enterprise version at the time). */
-function registerFrom(f: RegisterFilter, p: Params): { from: string; where: string[]; knownAt: string } {
+function registerFrom(f: RegisterFilter, p: Params, needsVersion = f.countyCode !== undefined): { from: string; where: string[]; knownAt: string } {
   const knownAt = p.add(f.knownAt, '::timestamptz')
   // The literal `<> 'active'` lets the planner use the partial indexes on recorded_at / effective_at.
   const where = [`ev.to_status <> 'active'`, `ev.to_status = ANY (${p.add(f.toStatus, '::text[]')}::"QualificationStatus"[])`, `ev.recorded_at <= ${knownAt}`]
@@ -71,9 +71,10 @@ function registerFrom(f: RegisterFilter, p: Params): { from: string; where: stri
   if (f.viaCase !== undefined) where.push(f.viaCase ? 'ev.case_id IS NOT NULL' : 'ev.case_id IS NULL')
   eq('ev.case_id', f.caseId, '::uuid')
   eq('ev.actor_sub', f.actor)
+  // The version at the time is joined only where a filter needs it (the county); items get it per row of the page.
   const from = `qualification_event ev
     JOIN qualification q ON q.id = ev.qualification_id
-    ${enterpriseVersionAt('q', 'ev.effective_at', knownAt, 'ver')}`
+    ${needsVersion ? enterpriseVersionAt('q', 'ev.effective_at', knownAt, 'ver') : ''}`
   return { from, where, knownAt }
 }
 
@@ -144,8 +145,8 @@ export async function registerPage(
   return db.query<RegisterRow>(
     `SELECT iso_utc(page.key_at) AS key_at, page.id::text AS id, ${ITEM(knownAt)} AS item
      FROM (SELECT ev.id, ${column} AS key_at FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${column}, ev.id LIMIT ${lim}) page
-     JOIN qualification_event ev ON ev.id = page.id
-     JOIN qualification q ON q.id = ev.qualification_id
+     CROSS JOIN LATERAL (SELECT * FROM qualification_event e WHERE e.id = page.id OFFSET 0) ev
+     CROSS JOIN LATERAL (SELECT * FROM qualification x WHERE x.id = ev.qualification_id OFFSET 0) q
      ${enterpriseVersionAt('q', 'ev.effective_at', knownAt, 'ver')}
      ${ITEM_JOINS(knownAt)}
      ORDER BY page.key_at, page.id`,
@@ -175,7 +176,7 @@ const DIMENSION_SQL: Record<StatsDimension, string> = {
 /** Counts grouped by the dimensions (in their order), groups ordered by their values; as JSON texts. */
 export async function registerStats(db: Queryable, f: RegisterFilter, groupBy: StatsDimension[]): Promise<string[]> {
   const p = new Params()
-  const { from, where } = registerFrom(f, p)
+  const { from, where } = registerFrom(f, p, groupBy.includes('county') || f.countyCode !== undefined)
   const cols = groupBy.map((d, i) => `${DIMENSION_SQL[d]} AS d${i}`)
   const keys = groupBy.map((_, i) => `g.d${i}`)
   const fields = groupBy.flatMap((d, i) =>
