@@ -95,3 +95,22 @@ t.test('csvText and renderInstant', async (t) => {
   ], { header: 'en', timeZone: 'UTC' }, true)
   t.equal(text, '\uFEFFa,b_c,d,e,f\r\n\'+1,"x\ny",1;2,,true\r\n')
 })
+
+t.test('target contributors export: NDJSON lines equal the JSON items, CSV in Chinese', async (t) => {
+  const knownAt = new Date(Date.now() - 1000).toISOString()
+  const q = `asOf=2025-07-01T00:00:00%2B08:00&knownAt=${encodeURIComponent(knownAt)}&includeExcluded=true`
+  const items: unknown[] = []
+  let cursor: string | null = null
+  do {
+    const res: Awaited<ReturnType<typeof app.inject>> = await app.inject({ method: 'GET', url: `/v1/targets/HIGH_TECH_ENTERPRISES/contributors?${q}&limit=200${cursor ? `&cursor=${cursor}` : ''}`, headers: read })
+    t.equal(res.statusCode, 200, res.body)
+    items.push(...res.json().items)
+    cursor = res.json().nextCursor
+  } while (cursor)
+  const nd = await app.inject({ method: 'GET', url: `/v1/targets/HIGH_TECH_ENTERPRISES/contributors?${q}&format=ndjson`, headers: read })
+  t.equal(nd.statusCode, 200)
+  t.same(nd.body === '' ? [] : nd.body.trimEnd().split('\n').map((l) => JSON.parse(l)), items)
+  const csv = await app.inject({ method: 'GET', url: `/v1/targets/HIGH_TECH_ENTERPRISES/contributors?${q}&format=csv&header=zh`, headers: read })
+  t.match(csv.body, /^\uFEFF资质编号,统一社会信用代码,企业名称,/)
+  t.equal(csv.headers['registry-known-at'], knownAt)
+})
