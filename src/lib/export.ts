@@ -253,16 +253,26 @@ export async function sendExport<K>(
     return csvText(batch.items.map((t) => JSON.parse(t)), spec.columns, options, isFirst)
   }
   const log = request.log
-  let reading = false
+  // The next batch is read while the current one is rendered and sent (the database and this
+  // process work side by side); at most two batches are held.
+  let inFlight: Promise<ExportBatch<K>> | null = null
+  const read = (after: K | null) => {
+    if (after === null) return null
+    const p = spec.batch(tx, knownAt, after, EXPORT_BATCH)
+    // Awaited below; a result nobody waits for any more (the client left) must not become an unhandled rejection.
+    p.catch(() => {})
+    return p
+  }
+  let generating = false
   async function* chunks() {
-    let batch = first
+    generating = true
     let error: unknown
     try {
-      yield render(batch, true)
-      while (batch.next !== null) {
-        reading = true
-        batch = await spec.batch(tx, knownAt, batch.next, EXPORT_BATCH)
-        reading = false
+      inFlight = read(first.next)
+      yield render(first, true)
+      while (inFlight) {
+        const batch: ExportBatch<K> = await inFlight
+        inFlight = read(batch.next)
         const text = render(batch, false)
         if (text) yield text
       }
@@ -271,7 +281,10 @@ export async function sendExport<K>(
       log.error({ err: e }, 'export failed after its first batch was sent; the response ends early')
       throw e
     } finally {
-      // Ends the snapshot: commits a read-only transaction, or rolls back after a failure.
+      // Ends the snapshot (after any read still in flight): commits a read-only transaction, or rolls back after a failure.
+      const pending = inFlight as Promise<unknown> | null
+      inFlight = null
+      if (pending) await pending.catch(() => {})
       finish(error ?? undefined)
       await done.catch(() => {})
     }
@@ -279,9 +292,10 @@ export async function sendExport<K>(
   const stream = Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 })
   // The reply answers a failed stream (logs it, destroys the socket); nothing is left unhandled.
   stream.on('error', () => {})
-  // A client gone before or between batches: end the snapshot now (a batch in flight ends it itself).
+  // A client gone before the generator ran: end the snapshot now (once it runs, its finally ends it,
+  // also when the stream is destroyed: the iterator is returned at its next yield).
   stream.on('close', () => {
-    if (!reading) finish()
+    if (!generating) finish()
   })
   return reply.send(stream)
 }
