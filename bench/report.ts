@@ -4,8 +4,9 @@ import type { LoadResult, Tool } from './load.ts'
 import type { ProfileSummary } from './profile.ts'
 import type { ImportResult } from './import.ts'
 import type { CaseFlowResult } from './supervision.ts'
+import type { ExportResult } from './export.ts'
 
-export type TargetId = 'A' | 'B' | 'get' | 'verify' | 'search' | 'list' | 'progress' | 'writes' | 'cases' | 'import'
+export type TargetId = 'A' | 'B' | 'get' | 'verify' | 'search' | 'list' | 'progress' | 'register' | 'writes' | 'cases' | 'export' | 'import'
 
 export interface Row {
   id: TargetId
@@ -48,6 +49,8 @@ export const WRITES_PER_S_GOAL = 1000
 export const PROGRESS_P99_GOAL_MS = 200
 export const RSS_GOAL_MB = 300
 export const IMPORT_ROWS_PER_S_GOAL = 2000
+/** Issue 13: the register exported as CSV. */
+export const EXPORT_ROWS_PER_S_GOAL = 20_000
 
 /** Ratio of each registry figure to (B): per round against (B) of the same round, then the median. */
 export function addRatios(rows: Row[]): void {
@@ -66,7 +69,7 @@ export function addRatios(rows: Row[]): void {
   }
 }
 
-export function evaluateGoals(rows: Row[], registryPeakRssMb: number | null, auditOk: boolean | null, imported?: ImportResult | string): Goal[] {
+export function evaluateGoals(rows: Row[], registryPeakRssMb: number | null, auditOk: boolean | null, imported?: ImportResult | string, exported?: ExportResult | string): Goal[] {
   const goals: Goal[] = []
   for (const row of rows) {
     const g = READ_GOALS[row.id]
@@ -101,6 +104,19 @@ export function evaluateGoals(rows: Row[], registryPeakRssMb: number | null, aud
       met: rate === undefined ? null : rate >= WRITES_PER_S_GOAL && auditOk === true,
       detail: rate === undefined ? w.state : `${Math.round(rate)} writes/s; audit ${auditOk === true ? 'complete' : auditOk === false ? 'INCOMPLETE' : 'not checked'}`,
     })
+  }
+  if (exported !== undefined) {
+    const what = `revocation register export as CSV: ≥ ${EXPORT_ROWS_PER_S_GOAL} rows/s, registry RSS ≤ ${RSS_GOAL_MB} MB`
+    goals.push(
+      typeof exported === 'string'
+        ? { target: 'export', what, met: null, detail: exported }
+        : {
+            target: 'export',
+            what,
+            met: exported.rowsPerS >= EXPORT_ROWS_PER_S_GOAL && exported.peakRssMb <= RSS_GOAL_MB,
+            detail: `${exported.rows} rows in ${exported.totalS} s: ${exported.rowsPerS} rows/s, peak RSS ${exported.peakRssMb} MB`,
+          },
+    )
   }
   if (imported !== undefined) {
     const what = `import of ${typeof imported === 'string' ? '' : `${imported.rows} `}enterprise rows from one .xlsx: ≥ ${IMPORT_ROWS_PER_S_GOAL} rows/s end to end, registry RSS ≤ ${RSS_GOAL_MB} MB`
@@ -177,6 +193,7 @@ export interface Report {
   cases?: CaseFlowResult | string
   /** The import target: its measurement, or why there is none. */
   import?: ImportResult | string
+  export?: ExportResult | string
   goals: Goal[]
   consistency: { ok: boolean; problems: string[] }
   profiles?: Record<string, ProfileSummary>

@@ -1,5 +1,5 @@
 // npm run bench [-- --smoke] [--enterprises N] [--reload] [--duration S] [--warmup S] [--connections C]
-//   [--rounds R] [--tool wrk|autocannon] [--only get,verify,search,list,writes,cases,import] [--import-rows N] [--profile]
+//   [--rounds R] [--tool wrk|autocannon] [--only get,verify,search,list,progress,register,writes,cases,export,import] [--import-rows N] [--profile]
 //   [--database-url URL] [--allow-missing] [--out DIR]
 // Loads the registry and two baselines, (A) a bare Fastify constant and (B) Fastify + pg select by
 // USCC, with the same tool, concurrency and duration, and reports every registry figure as a ratio
@@ -18,6 +18,7 @@ import { DbActivitySampler, type DbActivity } from './db-activity.ts'
 import { addRatios, consoleTable, evaluateGoals, markdown, type Report, type Row, type TargetId } from './report.ts'
 import { runImport, type ImportResult } from './import.ts'
 import { runCaseFlow, type CaseFlowResult } from './supervision.ts'
+import { runExport, type ExportResult } from './export.ts'
 import { COUNTIES, SEARCH_QUERIES } from './words.ts'
 
 const { values: args } = parseArgs({
@@ -60,7 +61,7 @@ const databaseUrl =
   args['database-url'] ??
   process.env.BENCH_DATABASE_URL ??
   `postgres://postgres@127.0.0.1:5432/${smoke ? 'haopin_bench_smoke' : `haopin_bench${sizeSuffix(options.enterprises)}`}`
-const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'progress', 'writes', 'cases', 'import']
+const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'progress', 'register', 'writes', 'export', 'cases', 'import']
 /** Supervision cases run their workflow one event after the other per connection: fewer connections than the load tools. */
 const CASE_CONNECTIONS = 10
 const selected = new Set<TargetId>(args.only ? (args.only.split(',').map((s) => s.trim()) as TargetId[]) : ALL_REGISTRY)
@@ -137,6 +138,7 @@ async function main(): Promise<number> {
   let registryHwm: number | null = null
   let imported: ImportResult | string | undefined
   let caseFlow: CaseFlowResult | string | undefined
+  let exported: ExportResult | string | undefined
   try {
     const active: { target: Target; row: Row; m: Measurements }[] = []
     for (const target of targets) {
@@ -203,6 +205,21 @@ async function main(): Promise<number> {
       // Warm-ups are not measured, but their failures are worth knowing.
       if (m.warmupErrors > 0) row.notes = [...(row.notes ?? []), `${m.warmupErrors} errors during warm-up (not counted)`]
     }
+    // The whole register as CSV, streamed: rows/s and the registry's RSS while it streams.
+    if (selected.has('export')) {
+      const gone = registry.exited()
+      if (gone) exported = `not run: ${gone}`
+      else {
+        try {
+          exported = await runExport({ baseUrl: registry.url, token: readToken, pid: registry.pid, log })
+          log(`  register export: ${exported.rows} rows in ${exported.totalS} s (${exported.rowsPerS} rows/s, ${Math.round(exported.bytes / 1e6)} MB), peak RSS ${exported.peakRssMb} MB`)
+          registryPeak = Math.max(registryPeak, exported.peakRssMb)
+        } catch (error) {
+          exported = `failed: ${registry.exited() ?? (error as Error).message.split('\n')[0]}`
+          log(`  register export: ${exported}`)
+        }
+      }
+    }
     // Supervision cases after the read targets: they add listings, cases and revocations.
     if (selected.has('cases')) {
       const gone = registry.exited()
@@ -242,7 +259,7 @@ async function main(): Promise<number> {
 
   addRatios(rows)
   const auditOk = writeAudit.length === 0 ? null : writeAudit.every((a) => a.ok === true)
-  const goals = evaluateGoals(rows, registryPeak || null, auditOk, imported)
+  const goals = evaluateGoals(rows, registryPeak || null, auditOk, imported, exported)
 
   // Consistency: what CI asserts (the benchmark ran and its figures hang together), not speed.
   for (const row of rows) {
@@ -260,6 +277,7 @@ async function main(): Promise<number> {
   if (!rows.find((r) => r.id === 'B')?.result) problems.push('baseline (B) has no result: no ratio can be computed')
   if (typeof caseFlow === 'string') problems.push(`cases: ${caseFlow}`)
   else if (caseFlow && (caseFlow.cases === 0 || Object.keys(caseFlow.errors).length > 0)) problems.push(`cases: ${caseFlow.cases} cases completed, errors ${JSON.stringify(caseFlow.errors)}`)
+  if (typeof exported === 'string') problems.push(`register export: ${exported}`)
   if (typeof imported === 'string') problems.push(`import: ${imported}`)
   else if (imported && (imported.state !== 'succeeded' || imported.accepted !== imported.rows)) {
     problems.push(`import: ${imported.state}, ${imported.accepted} of ${imported.rows} rows accepted`)
@@ -286,6 +304,7 @@ async function main(): Promise<number> {
     writeAudit: writeAudit.length ? { phases: writeAudit } : null,
     ...(caseFlow !== undefined ? { cases: caseFlow } : {}),
     ...(imported !== undefined ? { import: imported } : {}),
+    ...(exported !== undefined ? { export: exported } : {}),
     goals,
     consistency: { ok: problems.length === 0, problems },
     ...(profiles ? { profiles } : {}),
@@ -349,6 +368,9 @@ function defineTargets(servers: Record<'A' | 'B' | 'registry', Server>, usccs: s
     read('verify', 'public verification by USCC', 'registry', usccs.map((u) => `/v1/public/verify?uscc=${u}`), false),
     read('search', 'name search, 2 characters, first page', 'registry', SEARCH_QUERIES.map((q) => `/v1/enterprises?q=${encodeURIComponent(q)}&limit=20`), true),
     read('list', 'filtered list (county + listed), first page', 'registry', COUNTIES.map((c) => `/v1/enterprises?countyCode=${c.code}&brandStatus=listed&limit=20`), true),
+    // Issue 13: an auditor's first page of the revocation register for a county and a year (county at the event's time).
+    read('register', 'revocation register (county + effective year), first page', 'registry', COUNTIES.flatMap((c) => [2023, 2024, 2025].map((y) =>
+      `/v1/revocations?countyCode=${c.code}&effectiveFrom=${y}-01-01&effectiveTo=${y + 1}-01-01&order=effective&limit=50`)), true),
     // A leader's question, asked one at a time: all ten targets by county, now and as of past year ends.
     {
       ...read('progress', `2025 targets' progress by county, all ten targets (${PROGRESS_CONNECTIONS} connection${PROGRESS_CONNECTIONS > 1 ? 's' : ''})`, 'registry', PROGRESS_PATHS, true),

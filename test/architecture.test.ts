@@ -44,3 +44,11 @@ t.test('Prisma Client serves reference-data reads only; writes run in the unit o
 t.test('advisory-lock keys are listed once', async (t) => {
   onlyIn(t, 'advisory-lock numbers', /73041400\d\d/, (f) => f === 'src/db/advisory-locks.ts')
 })
+
+t.test('every audited operation is one the audit trail filters by', async (t) => {
+  const { AUDIT_OPERATIONS } = await import('../src/modules/audit/audit.schemas.ts')
+  const known = new Set<string>(AUDIT_OPERATIONS)
+  const used = new Set(sources.flatMap(({ text }) => [...text.matchAll(/operation: '([a-z_]+\.[a-z_]+)'/g)].map((m) => m[1]!)))
+  t.ok(used.size > 5, 'operations found in the sources')
+  t.same([...used].filter((o) => !known.has(o)), [], 'operations recorded but refused by GET /v1/audit-events?operation=')
+})

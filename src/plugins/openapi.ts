@@ -173,6 +173,7 @@ export default fp(
           { name: 'imports', description: 'Bulk imports from Excel and CSV files, run as jobs' },
           { name: 'supervision', description: 'Dynamic supervision (动态监管): cases, interviews (约谈), rectification (整改), referral to the province for revocation and its decision' },
           { name: 'targets', description: 'The 2025 targets of the 2021 实施意见: definitions, progress, what was counted, reported measurements' },
+          { name: 'revocations', description: 'The auditors\' revocation register (撤销登记): every revocation, annulment, withdrawal or suspension with its decision, case and audit-chain position; counts; CSV/NDJSON exports' },
         ],
         components: {
           securitySchemes: {

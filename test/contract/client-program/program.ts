@@ -21,7 +21,8 @@ function fail(step: string, status: number, problem: components['schemas']['Prob
 
 const [baseUrl, token, uscc, certificateNo] = process.argv.slice(2)
 if (!baseUrl || !token || !uscc || !certificateNo) throw new Error('usage: program BASE_URL TOKEN USCC CERTIFICATE_NO')
-const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } })
+// The JSON representations (and problem+json): lists also offer text/csv and application/x-ndjson exports.
+const client = createClient<paths, 'application/json' | 'application/problem+json'>({ baseUrl, headers: { Authorization: `Bearer ${token}` } })
 
 // Register an enterprise.
 const created = await client.POST('/v1/enterprises', {
