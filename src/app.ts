@@ -25,6 +25,7 @@ import publicRoutes from './modules/public/public.routes.ts'
 import importRoutes from './modules/imports/imports.routes.ts'
 import { importWorker, type ImportWorker } from './modules/imports/worker.ts'
 import targetRoutes from './modules/targets/targets.routes.ts'
+import incentiveRoutes from './modules/incentives/incentives.routes.ts'
 import progressPageRoutes from './modules/targets/progress-page.routes.ts'
 import { documentRefresher, type DocumentRefresher } from './modules/enterprises/document-cache/index.ts'
 import { auditSealer } from './modules/audit/audit-sealer.ts'
@@ -147,6 +148,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(publicRoutes)
   await app.register(importRoutes)
   await app.register(targetRoutes)
+  await app.register(incentiveRoutes)
   await app.register(progressPageRoutes)
   return app
 }

@@ -21,6 +21,7 @@ export const PROBLEM_CODES = {
   certificate_number_taken: { status: 409, title: 'Certificate number already in use' },
   invalid_transition: { status: 409, title: 'Transition not allowed from the current status' },
   out_of_order_change: { status: 409, title: 'Change takes effect before the last recorded change' },
+  incentive_program_exists: { status: 409, title: 'Incentive program code already in use' },
   already_renewed: { status: 409, title: 'Qualification already renewed' },
   idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   precondition_failed: { status: 412, title: 'Precondition failed' },

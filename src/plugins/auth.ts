@@ -13,6 +13,7 @@ export const SCOPES = [
   'registry:read',
   'registry:write',
   'qualifications:write',
+  'supervision:read',
   'supervision:write',
   'revocation:decide',
   'incentives:write',

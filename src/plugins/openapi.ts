@@ -89,8 +89,9 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'registry:write': 'Register and change enterprises',
   'qualifications:write': 'Grant qualifications and change their status',
   'revocation:decide': 'Revoke or annul a qualification (with qualifications:write)',
+  'supervision:read': 'Read supervision cases (findings, people interviewed); eligibility explanations show case identifiers only to holders',
   'supervision:write': 'Reserved: supervision cases',
-  'incentives:write': 'Reserved: incentives',
+  'incentives:write': 'Create and edit incentive programs and their rule sets (county tokens: their county\'s programs; dept tokens: programs their department sponsors); preview rules',
   'targets:write': 'Reserved: 2025 targets',
   'audit:read': 'Read and verify the audit trail',
   'metrics:read': 'Scrape GET /metrics (give a monitoring system this scope alone)',
@@ -170,6 +171,7 @@ export default fp(
           { name: 'public', description: 'Public verification and showcase (no token)' },
           { name: 'audit', description: 'Tamper-evident audit trail' },
           { name: 'imports', description: 'Bulk imports from Excel and CSV files, run as jobs' },
+          { name: 'incentives', description: 'Incentive programs (激励措施) as data, versioned rule sets, and eligibility that explains itself for any date' },
           { name: 'targets', description: 'The 2025 targets of the 2021 实施意见: definitions, progress, what was counted, reported measurements' },
         ],
         components: {
