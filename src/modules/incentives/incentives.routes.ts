@@ -79,7 +79,7 @@ export default async function incentiveRoutes(fastify: FastifyInstance) {
   }, async (request, reply) => {
     const { doc, etag } = await svc.getProgram(request.params.code, request.query.asOf, request.query.knownAt)
     reply.header('etag', etag)
-    if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send(null as never)
+    if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send(undefined as never)
     return reply.send(doc)
   })
 

@@ -73,7 +73,8 @@ const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
   ),
 }))
 
-async function insertEnterprise(e: fc.Infer<typeof enterpriseArb>): Promise<string> {
+type EnterpriseSpec = typeof enterpriseArb extends fc.Arbitrary<infer T> ? T : never
+async function insertEnterprise(e: EnterpriseSpec): Promise<string> {
   const uscc = newUscc()
   const versions = [...e.versions].sort((a, b) => a[1] - b[1])
   await db.transaction(async (tx) => {
