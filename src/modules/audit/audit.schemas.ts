@@ -7,6 +7,7 @@ import { Cursor, Instant, InstantOut, Limit, Nullable, withDefaults } from '../.
 import '../enterprises/enterprises.schemas.ts'
 import '../qualifications/qualifications.schemas.ts'
 import '../reference/reference.schemas.ts'
+import '../incentives/incentives.schemas.ts'
 
 const entryFields = {
   id: Type.String({ description: 'Position in the chain (decimal string): the order in which entries were chained, an order of their commits', examples: ['1024'] }),
@@ -35,6 +36,8 @@ const AUDITED: [string, string, string][] = [
   ['qualification', 'QualificationAuditEvent', 'Qualification'],
   ['qualification_event', 'QualificationEventAuditEvent', 'QualificationEvent'],
   ['qualification_type', 'QualificationTypeAuditEvent', 'QualificationType'],
+  ['incentive_program', 'IncentiveProgramAuditEvent', 'IncentiveProgram'],
+  ['incentive_rule_set', 'IncentiveRuleSetAuditEvent', 'IncentiveRuleSet'],
 ]
 
 const variants = AUDITED.map(([entityType, name, document]) =>
