@@ -27,6 +27,7 @@ import { importWorker, type ImportWorker } from './modules/imports/worker.ts'
 import targetRoutes from './modules/targets/targets.routes.ts'
 import incentiveRoutes from './modules/incentives/incentives.routes.ts'
 import progressPageRoutes from './modules/targets/progress-page.routes.ts'
+import revocationRoutes from './modules/revocations/revocations.routes.ts'
 import { documentRefresher, type DocumentRefresher } from './modules/enterprises/document-cache/index.ts'
 import { auditSealer } from './modules/audit/audit-sealer.ts'
 import type { Periodic } from './lib/periodic.ts'
@@ -150,5 +151,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(targetRoutes)
   await app.register(incentiveRoutes)
   await app.register(progressPageRoutes)
+  await app.register(revocationRoutes)
   return app
 }

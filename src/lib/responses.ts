@@ -35,6 +35,33 @@ export const RESPONSE_HEADERS = {
   'WWW-Authenticate': { type: 'string', description: 'RFC 6750 bearer challenge naming the error (and, for 403, the missing scope)' },
   'Content-Language': { type: 'string', description: 'Language of `title` and `detail`: `zh-CN` when `Accept-Language` prefers Chinese, else `en`', examples: ['zh-CN'] },
   Vary: { type: 'string', description: 'Request headers that select this representation', examples: ['Accept'] },
+  'Registry-Known-At': {
+    type: 'string',
+    format: 'date-time',
+    description: 'Exports: the `knownAt` the export answers with (yours when pinned, else the moment its snapshot began). Re-export with it to reproduce the file',
+    examples: ['2025-07-09T06:42:17.508Z'],
+  },
+  'Registry-Audit-Head': {
+    type: 'string',
+    pattern: '^\\d+:[0-9a-f]{64}$',
+    description: 'Exports: the audit chain head (`<seq>:<hash>`) when the export began; compare with `GET /v1/audit-events/verify`',
+    examples: ['18342:9f2e5c0b8a7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f'],
+  },
+  'Registry-Snapshot': {
+    type: 'string',
+    enum: ['provisional'],
+    description: 'Exports: present when the same request later may give other bytes (knownAt not older than the settle window, or a list without knownAt)',
+  },
+  'Content-Location': {
+    type: 'string',
+    description: 'Exports: this export\'s URL with `knownAt` pinned; requesting it again after the settle window gives the same bytes',
+    examples: ['/v1/revocations?countyCode=371402&knownAt=2025-07-09T06%3A42%3A17.508Z&format=csv'],
+  },
+  'Content-Disposition': {
+    type: 'string',
+    description: 'Exports: an attachment with its file name (RFC 6266; `filename*` in UTF-8, RFC 8187)',
+    examples: ['attachment; filename="revocations-2025-07-09T06-42-17-508Z.csv"; filename*=UTF-8\'\'revocations-2025-07-09T06-42-17-508Z.csv'],
+  },
 } as const
 
 export type ResponseHeader = keyof typeof RESPONSE_HEADERS

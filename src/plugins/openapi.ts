@@ -173,6 +173,7 @@ export default fp(
           { name: 'imports', description: 'Bulk imports from Excel and CSV files, run as jobs' },
           { name: 'incentives', description: 'Incentive programs (激励措施) as data, versioned rule sets, and eligibility that explains itself for any date' },
           { name: 'targets', description: 'The 2025 targets of the 2021 实施意见: definitions, progress, what was counted, reported measurements' },
+          { name: 'revocations', description: 'The auditors\' revocation register (撤销登记): every revocation, annulment, withdrawal or suspension with its decision, case and audit-chain position; counts; CSV/NDJSON exports' },
         ],
         components: {
           securitySchemes: {

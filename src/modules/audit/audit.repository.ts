@@ -4,6 +4,7 @@
 // audit read.
 import type { Database, Transaction } from '../../db/client.ts'
 import type { Actor } from '../../lib/actor.ts'
+import { enterpriseVersionAt } from '../enterprises/enterprise-version.sql.ts'
 
 /**
  * What one write reports to the audit trail: the entity it changed and that entity's public
@@ -104,11 +105,25 @@ export interface AuditFilter {
   entityId?: string | undefined
   actor?: string | undefined
   operation?: string | undefined
+  countyCode?: string | undefined
   from?: Date | undefined
   to?: Date | undefined
   afterId?: string | undefined
   limit: number
 }
+
+/**
+ * SQL: the county of an entry's enterprise when the entry was written (entries about an enterprise,
+ * a qualification or a qualification's history event); null for city-wide entities (the catalog,
+ * targets). The version recorded by the entry's time, so the entry that moves an enterprise is the
+ * old county's.
+ */
+const ENTRY_COUNTY = `(SELECT ver.county_code FROM (SELECT (CASE
+      WHEN e.entity_type = 'enterprise' THEN e.entity_id
+      WHEN e.entity_type IN ('qualification', 'qualification_event')
+        THEN (SELECT eq.uscc::text FROM qualification eq WHERE eq.id = split_part(e.entity_id, ':', 1)::uuid)
+    END)::bpchar AS uscc) x
+  ${enterpriseVersionAt('x', 'e.at', 'e.at', 'ver')})`
 
 /** Chained entries in chain order; `id` is the position in the chain. */
 export async function listAudit(db: Database, f: AuditFilter): Promise<AuditRow[]> {
@@ -122,6 +137,7 @@ export async function listAudit(db: Database, f: AuditFilter): Promise<AuditRow[
   if (f.entityId) add('e.entity_id = ?', f.entityId)
   if (f.actor) add('e.actor_sub = ?', f.actor)
   if (f.operation) add('e.operation = ?', f.operation)
+  if (f.countyCode) add(`${ENTRY_COUNTY} = ?`, f.countyCode)
   if (f.from) add('e.at >= ?', f.from)
   if (f.to) add('e.at < ?', f.to)
   if (f.afterId) add('c.seq > ?::bigint', f.afterId)

@@ -18,7 +18,7 @@ export default async function auditRoutes(fastify: FastifyInstance) {
       summary: 'The audit trail, oldest first',
       description:
         'Every write with who made it, when, and the entity\'s document before and after it. Everything committed before this request is ' +
-        'chained before it is read. Filter by entity, actor, operation or time; follow `nextCursor` (or `Link: rel="next"`).',
+        'chained before it is read. Filter by entity, actor, operation, county (of the enterprise the entry is about, when it was written) or time; an unknown `entityType` or `operation` is a 400 listing the known ones. Follow `nextCursor` (or `Link: rel="next"`).',
       tags,
       querystring: AuditQuery,
       response: { 200: ok('A page of the trail', AuditPage, ['Link']) },

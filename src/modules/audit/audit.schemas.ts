@@ -80,12 +80,35 @@ export const AuditPage = component('AuditEventPage', Type.Object({
   nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })),
 }, { description: 'A page of the audit trail, oldest first' }))
 
+/**
+ * Operations the registry writes to the trail (and so the only values the list's `operation` filter
+ * accepts); a module that audits a new operation adds it here. Entity types are their prefixes.
+ */
+export const AUDIT_OPERATIONS = [
+  'enterprise.create',
+  'enterprise.update',
+  'qualification.grant',
+  'qualification.change_status',
+  'qualification_event.create',
+  'qualification_type.create',
+  'qualification_type.update',
+  'target.update',
+  'target_definition.create',
+  'target_measurement.create',
+] as const
+export const AUDIT_ENTITY_TYPES = [...new Set(AUDIT_OPERATIONS.map((o) => o.split('.')[0]!))]
+
 export const AuditQuery = withDefaults(Type.Object(
   {
-    entityType: Type.Optional(Type.String({ maxLength: 64, examples: ['enterprise'] })),
+    entityType: Type.Optional(Type.String({ maxLength: 64, description: `One of: ${AUDIT_ENTITY_TYPES.join(', ')} (400 for any other)`, examples: ['enterprise'] })),
     entityId: Type.Optional(Type.String({ maxLength: 128 })),
     actor: Type.Optional(Type.String({ maxLength: 256, description: 'The `sub` of the token that wrote' })),
-    operation: Type.Optional(Type.String({ maxLength: 64, examples: ['qualification.change_status'] })),
+    operation: Type.Optional(Type.String({ maxLength: 64, description: `One of: ${AUDIT_OPERATIONS.join(', ')} (400 for any other)`, examples: ['qualification.change_status'] })),
+    countyCode: Type.Optional(Type.String({
+      pattern: '^\\d{6}$',
+      description: 'Entries about enterprises of this county, their qualifications and their history events, by the county when the entry was written (entries about city-wide things, such as the catalog or targets, have no county)',
+      examples: ['371402'],
+    })),
     from: Type.Optional(Instant('Recorded at or after this moment')),
     to: Type.Optional(Instant('Recorded before this moment')),
     limit: Limit(500, 100),

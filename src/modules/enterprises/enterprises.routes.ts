@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { notModified } from '../../lib/http.ts'
+import { EXPORT_HEADERS, exportFormatOf, exportMedia, sendExport } from '../../lib/export.ts'
 import { nextLink } from '../../lib/paging.ts'
 import { IfMatchHeaders, IfNoneMatchHeaders, UsccParams } from '../../lib/schemas.ts'
 import { sendJsonText } from '../../lib/reply.ts'
@@ -70,13 +71,18 @@ export default async function enterpriseRoutes(fastify: FastifyInstance) {
       summary: 'List and search enterprises',
       description:
         'Ordered by USCC; follow `nextCursor` (or the `Link: rel="next"` header) for further pages. Rows inserted while paging are never repeated and never shift other rows. ' +
-        'Items are summaries by default; `view=full` gives whole documents. The page\'s `view` says which.',
+        'Items are summaries by default; `view=full` gives whole documents. The page\'s `view` says which. ' +
+        'Export: `Accept: text/csv` or `format=csv` streams every matching enterprise as CSV (UTF-8 with BOM, `header=zh` for Chinese column names, `timeZone=Asia/Shanghai`), ' +
+        '`Accept: application/x-ndjson` or `format=ndjson` the items one a line, read from one snapshot; this list answers now only, so its exports are `Registry-Snapshot: provisional`. ' +
+        'Any other `Accept` is 406.',
       tags,
       querystring: ListEnterprisesQuery,
-      response: { 200: ok('A page of enterprises', EnterpriseListPage, ['Link']) },
+      response: { 200: ok('A page of enterprises, or every matching enterprise as CSV or NDJSON', exportMedia(EnterpriseListPage, 'enterprise'), ['Link', ...EXPORT_HEADERS]), ...problemResponses(406) },
     },
     config: read,
   }, async (request, reply) => {
+    const format = exportFormatOf(request)
+    if (format) return sendExport(request, reply, app.db, format, service.exportSpec(request.query))
     const { items, nextCursor } = await service.list(request.query)
     const link = nextLink(request.url, nextCursor)
     if (link) reply.header('link', link)

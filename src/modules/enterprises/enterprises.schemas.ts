@@ -1,3 +1,4 @@
+import { ExportQueryFields } from '../../lib/export.ts'
 import { Type, type Static } from 'typebox'
 import { component } from '../../lib/components.ts'
 import { AsOfFields, Cursor, Instant, InstantOut, Limit, NextCursor, Nullable, withDefaults } from '../../lib/schemas.ts'
@@ -211,6 +212,7 @@ const ListEnterprisesQueryAll = Type.Object(
     }),
     limit: Limit(),
     cursor: Cursor,
+    ...ExportQueryFields,
   },
   { additionalProperties: false },
 )

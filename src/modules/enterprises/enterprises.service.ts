@@ -5,6 +5,7 @@ import type { Queryable, Transaction } from '../../db/client.ts'
 import { assertCountyAccess, type Actor } from '../../lib/actor.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { assertIfMatch } from '../../lib/http.ts'
+import type { ExportColumn, ExportSpec } from '../../lib/export.ts'
 import { decodeCursor, encodeCursor } from '../../lib/paging.ts'
 import { usccFromPath } from '../../lib/path-params.ts'
 import { AppError, problemBody, problems, type FieldError } from '../../lib/problems.ts'
@@ -67,6 +68,53 @@ function mergePatch(base: repo.EnterpriseRow, patch: PatchEnterpriseInput): repo
 }
 
 const checkCreateItem = validator<CreateEnterpriseInput>(CreateEnterprise)
+
+/** CSV columns of an enterprise list export (the summary's fields; `view=full` NDJSON carries whole documents). */
+const ENTERPRISE_COLUMNS: ExportColumn[] = [
+  { key: 'uscc', zh: '统一社会信用代码' },
+  { key: 'name', zh: '企业名称' },
+  { key: 'county_code', path: 'countyCode', zh: '县(市、区)代码' },
+  { key: 'county_name', path: 'countyName', zh: '县(市、区)' },
+  { key: 'cultivation_stage', path: 'cultivationStage', zh: '培育阶段' },
+  { key: 'business_status', path: 'businessStatus', zh: '经营状态' },
+  { key: 'brand_status', path: 'brandStatus', zh: '品牌状态' },
+  { key: 'active_qualification_types', path: 'activeQualificationTypes', zh: '有效资格类型' },
+  { key: 'version', zh: '版本' },
+  { key: 'updated_at', path: 'updatedAt', zh: '更新时间', time: true },
+]
+
+/** A page of list items (JSON texts) on any handle: the pool, or an export's snapshot. */
+async function pageOn(q: Queryable, filter: ListEnterprisesFilter, after: string | undefined) {
+  const page = await docs.enterprisePage(q, filter, after)
+  const part = filter.view === 'full' ? 'doc' : 'summary'
+  if (page.items !== null) return { ...page, items: page.items === '' ? [] : splitItems(page.items) }
+  // Some item's stored document is not fresh: the page is computed as of the same moment.
+  const computed = await docs.liveDocuments(q, page.usccs, page.at)
+  return { ...page, items: page.usccs.map((u) => computed.get(u)?.[part]).filter((d): d is string => d !== undefined) }
+}
+
+/** The items of a page SQL joined with commas, one JSON text each (top-level commas only). */
+function splitItems(text: string): string[] {
+  const out: string[] = []
+  let depth = 0
+  let inString = false
+  let start = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 123 || c === 91) depth++
+    else if (c === 125 || c === 93) depth--
+    else if (c === 44 && depth === 0) {
+      out.push(text.slice(start, i))
+      start = i + 1
+    }
+  }
+  out.push(text.slice(start))
+  return out
+}
 
 export function createEnterpriseService({ db, clock }: ServiceDeps) {
   let counties: Promise<Map<string, { retired: boolean; successor: string | null }>> | undefined
@@ -183,6 +231,20 @@ export function createEnterpriseService({ db, clock }: ServiceDeps) {
         items = page.usccs.map((u) => computed.get(u)?.[part]).filter((d): d is string => d !== undefined).join(',')
       }
       return { items, nextCursor: page.more && page.last ? encodeCursor([page.last]) : null }
+    },
+
+    /** The whole list as an export (src/lib/export.ts): pages of 1,000 in USCC order, in the export's snapshot. */
+    exportSpec(filter: ListEnterprisesFilter): ExportSpec<string> {
+      return {
+        resource: 'enterprises',
+        title: '企业名录',
+        columns: ENTERPRISE_COLUMNS,
+        pinnable: false,
+        async batch(q, _knownAt, after, size) {
+          const page = await pageOn(q, { ...filter, limit: size }, after)
+          return { items: page.items, next: page.more && page.last ? page.last : null }
+        },
+      }
     },
 
     async create(actor: Actor, input: CreateEnterpriseInput): Promise<EnterpriseDoc> {

@@ -85,7 +85,7 @@ export interface ListFilter {
 }
 
 /** A page in (grantedAt, id) order; one row more than the limit tells that another page follows. */
-export async function listDocs(db: Database, f: ListFilter): Promise<(QualificationDoc & { grantedAt: string; id: string })[]> {
+export async function listDocs(db: Queryable, f: ListFilter): Promise<(QualificationDoc & { grantedAt: string; id: string })[]> {
   const params: unknown[] = [f.asOf, f.knownAt]
   const p = (value: unknown) => {
     params.push(value)

@@ -5,6 +5,7 @@ import { notModified } from '../../lib/http.ts'
 import { nextLink } from '../../lib/paging.ts'
 import { IfMatchHeaders, IfNoneMatchHeaders, UsccParams } from '../../lib/schemas.ts'
 import { sendJsonText } from '../../lib/reply.ts'
+import { EXPORT_HEADERS, exportFormatOf, exportMedia, sendExport } from '../../lib/export.ts'
 import { notModified as notModifiedResponse, ok } from '../../lib/responses.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
 import {
@@ -78,13 +79,20 @@ export default async function qualificationRoutes(fastify: FastifyInstance) {
     schema: {
       operationId: 'listQualifications',
       summary: 'List qualifications with filters, as of a moment',
-      description: `${AS_OF_NOTE} The \`status\` filter applies to that as-of status. ${PAGING_NOTE}`,
+      description: `${AS_OF_NOTE} The \`status\` filter applies to that as-of status. ${PAGING_NOTE} ${EXPORT_NOTE}`,
       tags,
       querystring: ListQualificationsQuery,
-      response: { 200: ok('A page of qualifications', QualificationPage, ['Link']) },
+      response: {
+        200: ok('A page of qualifications, or every matching qualification as CSV or NDJSON', exportMedia(QualificationPage, 'qualification'), ['Link', ...EXPORT_HEADERS]),
+        ...problemResponses(406),
+      },
     },
     config: read,
-  }, async (request, reply) => sendPage(reply, request.url, await service.list(request.query)))
+  }, async (request, reply) => {
+    const format = exportFormatOf(request)
+    if (format) return sendExport(request, reply, app.db, format, service.exportSpec(request.query))
+    return sendPage(reply, request.url, await service.list(request.query))
+  })
 
   app.get('/v1/enterprises/:uscc/qualifications', {
     schema: {
@@ -138,6 +146,12 @@ export default async function qualificationRoutes(fastify: FastifyInstance) {
     config: read,
   }, async (request, reply) => sendJsonText(reply, await service.history(request.params.id, request.query.knownAt)))
 }
+
+const EXPORT_NOTE =
+  'Export: `Accept: text/csv` or `format=csv` streams every matching qualification as CSV (UTF-8 with BOM, `header=zh` for Chinese column names, ' +
+  '`timeZone=Asia/Shanghai`); `Accept: application/x-ndjson` or `format=ndjson` the items one a line; both from one snapshot, as of `asOf` (default: ' +
+  'the export\'s `knownAt`). `Registry-Known-At` names the knownAt used; the same URL with `knownAt` pinned at least 60 s in the past gives the same bytes. ' +
+  'Any other `Accept` is 406.'
 
 function sendPage(reply: Parameters<typeof sendJsonText>[0], url: string, page: { items: string[]; nextCursor: string | null }) {
   const link = nextLink(url, page.nextCursor)

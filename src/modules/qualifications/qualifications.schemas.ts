@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox'
 import { component } from '../../lib/components.ts'
 import { AsOfFields, Cursor, Instant, InstantOut, Limit, NextCursor, literalUnion, Nullable, withDefaults } from '../../lib/schemas.ts'
 import { EFFECTIVE_STATUSES } from './lifecycle.ts'
+import { ExportQueryFields } from '../../lib/export.ts'
 
 
 export const AUTHORITY_LEVELS = ['county', 'city', 'province', 'national'] as const
@@ -244,6 +245,7 @@ export const ListQualificationsQuery = withDefaults(Type.Object(
     ...ListFields,
     countyCode: Type.Optional(Type.String({ pattern: '^\\d{6}$', description: 'County of the enterprise', examples: ['371402'] })),
     uscc: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'Of this enterprise (统一社会信用代码)', examples: ['91350100M000100Y43'] })),
+    ...ExportQueryFields,
   },
   { additionalProperties: false },
 ))

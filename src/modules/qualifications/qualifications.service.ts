@@ -6,6 +6,7 @@ import type { Transaction } from '../../db/client.ts'
 import { assertCountyAccess, type Actor } from '../../lib/actor.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { etagOf } from '../../lib/http.ts'
+import type { ExportColumn, ExportSpec } from '../../lib/export.ts'
 import { decodeCursor, pageOf } from '../../lib/paging.ts'
 import { isUuid, usccFromPath, uuidFromPath } from '../../lib/path-params.ts'
 import { instant, notInFuture } from '../../lib/time.ts'
@@ -42,6 +43,33 @@ function pageOfDocs(rows: Awaited<ReturnType<typeof repo.listDocs>>, limit: numb
   const { rows: page, nextCursor } = pageOf(rows, limit, (r) => [r.grantedAt, r.id])
   return { items: page.map((r) => repo.render(r)), nextCursor }
 }
+
+/** CSV columns of a qualification list export. */
+const QUALIFICATION_COLUMNS: ExportColumn[] = [
+  { key: 'id', zh: '资质编号' },
+  { key: 'uscc', zh: '统一社会信用代码' },
+  { key: 'enterprise_name', path: 'enterpriseName', zh: '企业名称' },
+  { key: 'county_code', path: 'countyCode', zh: '县(市、区)代码' },
+  { key: 'type', zh: '资格类型代码' },
+  { key: 'type_name', path: 'typeName', zh: '资格类型' },
+  { key: 'certificate_no', path: 'certificateNo', zh: '证书编号' },
+  { key: 'title', zh: '名称' },
+  { key: 'scope', zh: '范围' },
+  { key: 'issuer', zh: '授予机关' },
+  { key: 'issuer_level', path: 'issuerLevel', zh: '授予机关层级' },
+  { key: 'granted_at', path: 'grantedAt', zh: '授予时间', time: true },
+  { key: 'valid_from', path: 'validFrom', zh: '有效期起', time: true },
+  { key: 'valid_until', path: 'validUntil', zh: '有效期至', time: true },
+  { key: 'batch', zh: '批次' },
+  { key: 'renews', zh: '续期自' },
+  { key: 'renewed_by', path: 'renewedBy', zh: '续期为' },
+  { key: 'status', zh: '状态' },
+  { key: 'version', zh: '版本' },
+  { key: 'recorded_at', path: 'recordedAt', zh: '登记时间', time: true },
+  { key: 'updated_at', path: 'updatedAt', zh: '更新时间', time: true },
+  { key: 'as_of', path: 'asOf', zh: '状态时点', time: true },
+  { key: 'known_at', path: 'knownAt', zh: '已知时点', time: true },
+]
 
 export function createQualificationService({ db, clock }: ServiceDeps) {
   function listFilter(f: Omit<ListQualificationsFilter, 'uscc' | 'countyCode'> & { uscc?: string; countyCode?: string | undefined }): repo.ListFilter {
@@ -160,6 +188,39 @@ export function createQualificationService({ db, clock }: ServiceDeps) {
         uscc = checked.uscc
       }
       return pageOfDocs(await repo.listDocs(db, listFilter({ ...filter, uscc })), filter.limit)
+    },
+
+    /**
+     * The whole list as an export (src/lib/export.ts): batches in grant order in the export's
+     * snapshot, every one as of the same moments (asOf defaults to the export's knownAt).
+     */
+    exportSpec(filter: ListQualificationsFilter): ExportSpec<[string, string]> {
+      let uscc: string | undefined
+      if (filter.uscc !== undefined) {
+        const checked = checkUscc(filter.uscc)
+        if (!checked.valid) throw problems.field('query', '/uscc', `is not a valid 统一社会信用代码: ${checked.message}`)
+        uscc = checked.uscc
+      }
+      const base = listFilter({ ...filter, cursor: undefined, uscc })
+      return {
+        resource: 'qualifications',
+        title: '资质名录',
+        columns: QUALIFICATION_COLUMNS,
+        pinnable: true,
+        knownAt: base.knownAt ?? undefined,
+        async batch(q, knownAt, after, size) {
+          const rows = await repo.listDocs(q, {
+            ...base,
+            asOf: base.asOf ?? knownAt,
+            knownAt,
+            after: after ? { grantedAt: new Date(after[0]), id: after[1] } : undefined,
+            limit: size,
+          })
+          const page = rows.slice(0, size)
+          const last = page.at(-1)
+          return { items: page.map((r) => repo.render(r)), next: rows.length > size && last ? [last.grantedAt, last.id] : null }
+        },
+      }
     },
 
     async listOfEnterprise(rawUscc: string, filter: Omit<ListQualificationsFilter, 'uscc' | 'countyCode'>) {

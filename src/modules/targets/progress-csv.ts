@@ -1,14 +1,19 @@
-// Progress as a spreadsheet: one row per target (per target and county with by=county), UTF-8 with
-// a BOM so Excel reads the Chinese, cells that start like a formula neutralised (csv-stringify).
-import { stringify } from 'csv-stringify/sync'
+// Progress as a spreadsheet: one row per target (per target and county with by=county), written by
+// the shared CSV writer (src/lib/export.ts: UTF-8 with a BOM so Excel reads the Chinese, CRLF,
+// cells that start like a formula neutralised), with English or Chinese headers and times in UTC
+// or Asia/Shanghai.
+import { csvText, type CsvOptions, type ExportColumn } from '../../lib/export.ts'
 import type { ProgressDto } from './targets.schemas.ts'
 
-const COLUMNS = [
-  'plan_code', 'as_of', 'known_at', 'period_state', 'target_code', 'section', 'label', 'county_code', 'county_name', 'actual', 'target',
-  'comparator', 'tolerance_percent', 'unit', 'status', 'expected_by_now', 'on_track', 'definition_version', 'lead_department',
-] as const
+const COLUMNS: [string, string, boolean?][] = [
+  ['plan_code', '规划代码'], ['as_of', '统计时点', true], ['known_at', '已知时点', true], ['period_state', '期间状态'], ['target_code', '指标代码'],
+  ['section', '章节'], ['label', '指标'], ['county_code', '县(市、区)代码'], ['county_name', '县(市、区)'], ['actual', '实际值'], ['target', '目标值'],
+  ['comparator', '比较方式'], ['tolerance_percent', '容差(%)'], ['unit', '单位'], ['status', '状态'], ['expected_by_now', '应达进度'],
+  ['on_track', '是否正常'], ['definition_version', '定义版本'], ['lead_department', '牵头部门'],
+]
+const EXPORT_COLUMNS: ExportColumn[] = COLUMNS.map(([key, zh, time], i) => ({ key, zh, path: String(i), ...(time ? { time } : {}) }))
 
-export function progressCsv(p: ProgressDto): string {
+export function progressCsv(p: ProgressDto, options: CsvOptions = { header: 'en', timeZone: 'UTC' }): string {
   const rows: unknown[][] = []
   for (const item of p.items) {
     const common = (county: { code: string | null; name: string | null }, actual: number | null, judged: boolean) => [
@@ -19,5 +24,5 @@ export function progressCsv(p: ProgressDto): string {
     rows.push(common({ code: p.countyCode, name: null }, item.actual, true))
     for (const c of item.counties ?? []) rows.push(common({ code: c.countyCode, name: c.countyName }, c.actual, false))
   }
-  return stringify(rows, { header: true, columns: [...COLUMNS], bom: true, record_delimiter: '\r\n', escape_formulas: true, cast: { boolean: (b) => String(b) } })
+  return csvText(rows, EXPORT_COLUMNS, options, true)
 }

@@ -2,7 +2,9 @@
 // county, with the target, the linear path and the other reading of an ambiguous clause; and what
 // each computed figure counted. Figures come from the metrics' set statements (one per metric and
 // moment), run side by side.
+import type { Queryable } from '../../db/client.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
+import type { ExportColumn, ExportSpec } from '../../lib/export.ts'
 import { decodeCursor, pageOf } from '../../lib/paging.ts'
 import { isUuid } from '../../lib/path-params.ts'
 import { AppError, problems } from '../../lib/problems.ts'
@@ -229,7 +231,8 @@ export function createProgressService({ db, clock }: ServiceDeps) {
       .map(({ mergedFrom, ...rest }) => (mergedFrom.length ? { ...rest, mergedFrom } : rest))
   }
 
-  async function contributors(code: string, q: ContributorQueryInput) {
+  /** What a contributors read needs before reading rows: the target, its plan and metric, the counties. */
+  async function contributorContext(code: string, q: ContributorQueryInput) {
     const { asOf, knownAt } = moments(q.asOf, q.knownAt)
     const [target, counties] = await Promise.all([repo.findTarget(db, code, asOf, knownAt), countiesContext(asOf)])
     if (!target) throw problems.notFound('target', code)
@@ -243,38 +246,84 @@ export function createProgressService({ db, clock }: ServiceDeps) {
       throw new AppError('conflict', `target ${code} is reported, not computed from the registry: its figures are its measurements (GET /v1/targets/${code}/measurements)`)
     }
     checkCounty(q.countyCode, counties.byCode)
+    const countyCodes = q.countyCode === undefined ? undefined : counties.all.filter((c) => counties.fold(c.code) === q.countyCode).map((c) => c.code)
+    /** Rows after `after` (one more than `limit`) read on `on`, as list items. */
+    const read = async (on: Queryable, moments: { asOf: Date; knownAt: Date | null }, after: { uscc: string; id: string } | undefined, limit: number) => {
+      const rows = await repo.contributors(on, metric, { ...moments, start: plan.period_start, end: plan.period_end }, {
+        countyCodes,
+        includeExcluded: q.includeExcluded ?? false,
+        after,
+        limit: limit + 1,
+      })
+      return rows.map((r) => {
+        const county = counties.fold(r.county_code)
+        const item: ContributorDto = {
+          qualificationId: r.qualification_id,
+          uscc: r.uscc,
+          enterpriseName: r.enterprise_name,
+          countyCode: county,
+          countyName: counties.byCode.get(county)?.name ?? county,
+          type: r.type_code,
+          typeName: r.type_name,
+          certificateNo: r.certificate_no,
+          grantedAt: r.granted_at,
+          statusAtAsOf: r.status,
+          counted: r.reason === null,
+          excludedBecause: r.reason as ContributorDto['excludedBecause'],
+        }
+        return item
+      })
+    }
+    return { asOf, knownAt, reading, read }
+  }
+
+  async function contributors(code: string, q: ContributorQueryInput) {
+    const { asOf, knownAt, reading, read } = await contributorContext(code, q)
     const after = decodeCursor(q.cursor, ['string', 'string'], ([u, id]) => /^[0-9A-Z]{18}$/.test(u as string) && isUuid(id as string)) as [string, string] | undefined
     const limit = q.limit ?? 50
     // Left out, knownAt is everything recorded, as for the figures.
-    const rows = await repo.contributors(db, metric, { asOf, knownAt: q.knownAt === undefined ? null : knownAt, start: plan.period_start, end: plan.period_end }, {
-      countyCodes: q.countyCode === undefined ? undefined : counties.all.filter((c) => counties.fold(c.code) === q.countyCode).map((c) => c.code),
-      includeExcluded: q.includeExcluded ?? false,
-      after: after ? { uscc: after[0], id: after[1] } : undefined,
-      limit: limit + 1,
-    })
-    const page = pageOf(rows, limit, (r) => [r.uscc, r.qualification_id])
-    const items: ContributorDto[] = page.rows.map((r) => {
-      const county = counties.fold(r.county_code)
-      return {
-        qualificationId: r.qualification_id,
-        uscc: r.uscc,
-        enterpriseName: r.enterprise_name,
-        countyCode: county,
-        countyName: counties.byCode.get(county)?.name ?? county,
-        type: r.type_code,
-        typeName: r.type_name,
-        certificateNo: r.certificate_no,
-        grantedAt: r.granted_at,
-        statusAtAsOf: r.status,
-        counted: r.reason === null,
-        excludedBecause: r.reason as ContributorDto['excludedBecause'],
-      }
-    })
-    return { target: code, reading, asOf: asOf.toISOString(), knownAt: knownAt.toISOString(), items, nextCursor: page.nextCursor }
+    const rows = await read(db, { asOf, knownAt: q.knownAt === undefined ? null : knownAt }, after ? { uscc: after[0], id: after[1] } : undefined, limit)
+    const page = pageOf(rows, limit, (r) => [r.uscc, r.qualificationId])
+    return { target: code, reading, asOf: asOf.toISOString(), knownAt: knownAt.toISOString(), items: page.rows, nextCursor: page.nextCursor }
   }
 
-  return { progress, contributors }
+  /** Every contributor as an export (src/lib/export.ts), as of `asOf` (default: the export's knownAt) as known at the export's knownAt. */
+  async function contributorsExport(code: string, q: ContributorQueryInput): Promise<ExportSpec<{ uscc: string; id: string }>> {
+    const { read } = await contributorContext(code, q)
+    const pinnedAsOf = instant(q.asOf, 'query', '/asOf')
+    return {
+      resource: `contributors-${code}`,
+      title: `指标${code}计入明细`,
+      columns: CONTRIBUTOR_COLUMNS,
+      pinnable: true,
+      knownAt: instant(q.knownAt, 'query', '/knownAt'),
+      async batch(on, knownAt, after, size) {
+        const rows = await read(on, { asOf: pinnedAsOf ?? knownAt, knownAt }, after, size)
+        const page = rows.slice(0, size)
+        const last = page.at(-1)
+        return { items: page.map((r) => JSON.stringify(r)), next: rows.length > size && last ? { uscc: last.uscc, id: last.qualificationId } : null }
+      },
+    }
+  }
+
+  return { progress, contributors, contributorsExport }
 }
+
+/** CSV columns of a contributors export. */
+const CONTRIBUTOR_COLUMNS: ExportColumn[] = [
+  { key: 'qualification_id', path: 'qualificationId', zh: '资质编号' },
+  { key: 'uscc', zh: '统一社会信用代码' },
+  { key: 'enterprise_name', path: 'enterpriseName', zh: '企业名称' },
+  { key: 'county_code', path: 'countyCode', zh: '县(市、区)代码' },
+  { key: 'county_name', path: 'countyName', zh: '县(市、区)' },
+  { key: 'type', zh: '资格类型代码' },
+  { key: 'type_name', path: 'typeName', zh: '资格类型' },
+  { key: 'certificate_no', path: 'certificateNo', zh: '证书编号' },
+  { key: 'granted_at', path: 'grantedAt', zh: '授予时间', time: true },
+  { key: 'status_at_as_of', path: 'statusAtAsOf', zh: '状态' },
+  { key: 'counted', zh: '是否计入' },
+  { key: 'excluded_because', path: 'excludedBecause', zh: '未计入原因' },
+]
 
 function fact(r: repo.MeasurementRow): MeasurementFact {
   return { id: r.id, countyCode: r.county_code, periodFrom: new Date(r.period_from), periodTo: new Date(r.period_to), value: Number(r.value), recordedAt: new Date(r.recorded_at), supersedes: r.supersedes }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { EXPORT_HEADERS, exportFormatOf, exportMedia, sendExport } from '../../lib/export.ts'
 import { actorOf } from '../../lib/actor.ts'
 import { notModified } from '../../lib/http.ts'
 import { nextLink } from '../../lib/paging.ts'
@@ -130,14 +131,21 @@ export default async function targetRoutes(fastify: FastifyInstance) {
         `${AS_OF_NOTE} One item per qualification of the metric's types recorded by \`knownAt\`: counted ones (their number equals the figure), and ` +
         'with `includeExcluded=true` the others with `excludedBecause` (annulled never counts; revoked drops out from its effective time; renewals and ' +
         'enterprises that held a type before the period are not new). `reading` lists an alternative reading. Ordered by USCC, then id; follow ' +
-        '`nextCursor`. A reported target is 409 (its figures are its measurements).',
+        '`nextCursor`. A reported target is 409 (its figures are its measurements). Export: `format=csv` (or `Accept: text/csv`; `header=zh`, ' +
+        '`timeZone=Asia/Shanghai`) or `format=ndjson` (`Accept: application/x-ndjson`) streams every item from one snapshot, as of `asOf` (default: the ' +
+        'export\'s `knownAt`); `Registry-Known-At` names the knownAt used. Any other `Accept` is 406.',
       tags,
       params: TargetCodeParams,
       querystring: ContributorQuery,
-      response: { 200: ok('A page of what was counted (and left out)', ContributorPage, ['Link']), ...problemResponses(404, 409) },
+      response: {
+        200: ok('A page of what was counted (and left out), or all of it as CSV or NDJSON', exportMedia(ContributorPage, 'contributor'), ['Link', ...EXPORT_HEADERS]),
+        ...problemResponses(404, 406, 409),
+      },
     },
     config: read,
   }, async (request, reply) => {
+    const format = exportFormatOf(request)
+    if (format) return sendExport(request, reply, app.db, format, await progress.contributorsExport(request.params.code, request.query))
     const page = await progress.contributors(request.params.code, request.query)
     const link = nextLink(request.url, page.nextCursor)
     return (link ? reply.header('link', link) : reply).send(page)

@@ -5,6 +5,7 @@ import { AsOfFields, Instant, Nullable, literalUnion } from '../../lib/schemas.t
 import { component } from '../../lib/components.ts'
 import { MetricSchema } from './metrics/index.ts'
 import { EXCLUSION_REASONS } from './metrics/types.ts'
+import { ExportQueryFields } from '../../lib/export.ts'
 
 const PLAN_EXAMPLE = 'DEZHOU_HAOPIN_2025'
 const DateTime = (description: string, example = '2021-09-01T16:00:00.000Z') => Type.String({ format: 'date-time', description, examples: [example] })
@@ -256,6 +257,7 @@ export const ContributorQuery = Type.Object({
   reading: Type.Optional(Type.String({ maxLength: 64, description: '`primary` (default) or the name of an alternative reading', examples: ['newlyGranted'] })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  ...ExportQueryFields,
 })
 export type ContributorQueryInput = Static<typeof ContributorQuery>
 

@@ -1,7 +1,7 @@
 // Pages of enterprise documents chosen by filters, read from the stored documents while they are
 // fresh (one statement per page; see brandStatusPageSql for how brand-status pages stay exact while
 // documents are stale). The enterprise list and the public showcase choose their pages here.
-import type { Database } from '../../../db/client.ts'
+import type { Database, Queryable } from '../../../db/client.ts'
 import { brandStatusAt, statusAt } from '../../qualifications/status.sql.ts'
 import type { ListEnterprisesFilter } from '../enterprises.schemas.ts'
 import { freshAt, staleExists } from './freshness.ts'
@@ -129,7 +129,7 @@ function statementName(f: ListEnterprisesFilter, after: boolean): string {
  * page leaves the database as one text, not a row per item.
  */
 export async function enterprisePage(
-  db: Database,
+  db: Queryable,
   f: ListEnterprisesFilter,
   afterUscc: string | undefined,
 ): Promise<{ at: Date; items: string | null; usccs: string[]; more: boolean; last: string | null }> {

@@ -1,0 +1,285 @@
+// Exports shared by every list: the whole matching set as CSV (for Excel: UTF-8 BOM, CRLF, RFC 4180
+// quoting, formula-like cells neutralised by csv-stringify) or NDJSON (the JSON items, one a line),
+// read from one REPEATABLE READ READ ONLY snapshot in keyset batches and streamed with backpressure,
+// so memory stays flat whatever the row count. Headers state the provenance: the knownAt used and
+// the audit chain head when the export began. With a pinned knownAt older than the settle window
+// the same URL gives the same bytes (design §3.9).
+import { Readable } from 'node:stream'
+import { stringify } from 'csv-stringify/sync'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type, type TSchema } from 'typebox'
+import type { Database, Queryable } from '../db/client.ts'
+import { sealAudit } from '../modules/audit/audit.repository.ts'
+import { AppError, problems } from './problems.ts'
+
+export type ExportFormat = 'csv' | 'ndjson'
+
+export const CSV_MEDIA_TYPE = 'text/csv; charset=utf-8; header=present'
+export const NDJSON_MEDIA_TYPE = 'application/x-ndjson; charset=utf-8'
+
+/** Rows per keyset batch: the unit read, rendered and sent at once. */
+export const EXPORT_BATCH = 1000
+
+/** Seconds after which a knownAt is settled: no transaction still open can record anything before it. */
+export const exportSettleSeconds = () => {
+  const v = Number(process.env.EXPORT_SETTLE_SECONDS ?? 60)
+  return Number.isFinite(v) && v >= 0 ? v : 60
+}
+
+/** Query parameters every exportable list takes, besides its own filters. */
+export const ExportQueryFields = {
+  format: Type.Optional(Type.Enum(['json', 'csv', 'ndjson'], {
+    description: '`json` (a page, the default), `csv` or `ndjson`: every matching row, streamed (same as `Accept: text/csv` / `Accept: application/x-ndjson`); `cursor` and `limit` are refused with an export format',
+  })),
+  header: Type.Optional(Type.Enum(['en', 'zh'], { description: 'CSV header row: `en` (default, column names such as `effective_at`) or `zh` (统一社会信用代码, 企业名称, …)' })),
+  timeZone: Type.Optional(Type.Enum(['UTC', 'Asia/Shanghai'], { description: 'CSV times: `UTC` (default, `…Z`) or `Asia/Shanghai` (`…+08:00`)' })),
+}
+
+/** The body schemas of an exportable list's 200, per media type (JSON page, CSV, NDJSON). */
+export function exportMedia(page: TSchema, what: string): Record<string, TSchema> {
+  return {
+    'application/json': page,
+    'text/csv': Type.String({
+      description: `Every matching ${what} as CSV: UTF-8 with a BOM, CRLF line ends, RFC 4180 quoting, one header row (\`header=zh\` for Chinese), cells starting with = + - @ tab or CR prefixed with '`,
+      examples: ['\uFEFFuscc,name,county_code\r\n91350100M000100Y43,德州市华源生态科技有限公司,371402\r\n'],
+    }),
+    'application/x-ndjson': Type.String({
+      description: `Every matching ${what} as NDJSON: the JSON list item, one a line, \\n separated, UTF-8 without BOM`,
+      examples: ['{"uscc":"91350100M000100Y43","name":"德州市华源生态科技有限公司"}\n'],
+    }),
+  }
+}
+
+/** Response headers an export sends (declared in RESPONSE_HEADERS). */
+export const EXPORT_HEADERS = ['Registry-Known-At', 'Registry-Audit-Head', 'Registry-Snapshot', 'Content-Location', 'Content-Disposition', 'Vary'] as const
+
+/** One CSV column: its English name, Chinese name, where in the JSON item its value is. */
+export interface ExportColumn {
+  key: string
+  zh: string
+  /** Dotted path in the item (default: the key). */
+  path?: string
+  /** The value is an instant (rendered per timeZone). */
+  time?: boolean
+}
+
+interface ParsedAccept {
+  type: string
+  q: number
+  order: number
+}
+
+function parseAccept(header: string): ParsedAccept[] {
+  return header
+    .split(',')
+    .map((part, order) => {
+      const [type, ...params] = part.trim().toLowerCase().split(';').map((s) => s.trim())
+      const q = params.find((p) => p.startsWith('q='))
+      return { type: type ?? '', q: q ? Number(q.slice(2)) : 1, order }
+    })
+    .filter((a) => a.type !== '' && Number.isFinite(a.q) && a.q > 0)
+    .sort((a, b) => b.q - a.q || a.order - b.order)
+}
+
+const ACCEPTED: Record<string, 'json' | ExportFormat> = {
+  'application/json': 'json',
+  'application/*': 'json',
+  '*/*': 'json',
+  'text/csv': 'csv',
+  'text/*': 'csv',
+  'application/x-ndjson': 'ndjson',
+}
+
+/**
+ * The representation asked for: `format` when given, else the best `Accept` media range this list
+ * offers. Null means the JSON page. 406 `not_acceptable` when Accept names nothing offered.
+ */
+export function exportFormatOf(request: FastifyRequest): ExportFormat | null {
+  const q = request.query as { format?: string; cursor?: string; limit?: number }
+  let format: 'json' | ExportFormat | undefined = q.format as never
+  if (format === undefined) {
+    const accept = request.headers.accept
+    if (!accept || accept.trim() === '') return null
+    const ranges = parseAccept(accept)
+    format = ranges.map((r) => ACCEPTED[r.type]).find((f) => f !== undefined)
+    if (format === undefined) {
+      throw new AppError('not_acceptable', `this list is offered as application/json, text/csv (format=csv) and application/x-ndjson (format=ndjson); Accept was: ${accept.slice(0, 200)}`, {
+        available: ['application/json', 'text/csv', 'application/x-ndjson'],
+      })
+    }
+  }
+  if (format === 'json') return null
+  // An export is every matching row: paging parameters would silently cut it.
+  const raw = new URL(request.url, 'http://registry.local').searchParams
+  if (raw.has('cursor')) throw problems.field('query', '/cursor', `cannot be combined with an export (format ${format}): an export streams every matching row`)
+  if (raw.has('limit')) throw problems.field('query', '/limit', `cannot be combined with an export (format ${format}): an export streams every matching row`)
+  return format
+}
+
+/** An instant as UTC text (as the JSON says it) or in Asia/Shanghai (fixed +08:00: no DST since 1991). */
+export function renderInstant(value: string, timeZone: 'UTC' | 'Asia/Shanghai'): string {
+  if (timeZone === 'UTC') return value
+  const t = Date.parse(value)
+  if (Number.isNaN(t)) return value
+  return new Date(t + 8 * 3600_000).toISOString().replace('Z', '+08:00')
+}
+
+function valueAt(item: unknown, path: string): unknown {
+  let v: unknown = item
+  for (const part of path.split('.')) {
+    if (v === null || v === undefined || typeof v !== 'object') return null
+    v = (v as Record<string, unknown>)[part]
+  }
+  return v
+}
+
+function cell(v: unknown, column: ExportColumn, timeZone: 'UTC' | 'Asia/Shanghai'): string | null {
+  if (v === null || v === undefined) return null
+  if (Array.isArray(v)) return v.map((x) => (x !== null && typeof x === 'object' ? JSON.stringify(x) : String(x))).join(';')
+  if (typeof v === 'object') return JSON.stringify(v)
+  if (column.time && typeof v === 'string') return renderInstant(v, timeZone)
+  return String(v)
+}
+
+export interface CsvOptions {
+  header: 'en' | 'zh'
+  timeZone: 'UTC' | 'Asia/Shanghai'
+}
+
+/**
+ * CSV text of items (JSON values) in the given columns: with `first` the BOM and the header row
+ * come first. Every export, and any other CSV the registry writes, goes through here.
+ */
+export function csvText(items: unknown[], columns: readonly ExportColumn[], options: CsvOptions, first: boolean): string {
+  const rows = items.map((item) => columns.map((c) => cell(valueAt(item, c.path ?? c.key), c, options.timeZone)))
+  const header = columns.map((c) => (options.header === 'zh' ? c.zh : c.key))
+  return stringify(first ? [header, ...rows] : rows, {
+    bom: first,
+    record_delimiter: '\r\n',
+    quoted_match: /[\r\n",]/,
+    escape_formulas: true,
+  })
+}
+
+/** A batch: the JSON items (as text), and the key after the last one, or null when this was the last batch. */
+export interface ExportBatch<K> {
+  items: string[]
+  next: K | null
+}
+
+export interface ExportSpec<K> {
+  /** File name base: `<resource>-<knownAt>.<ext>`. */
+  resource: string
+  /** Chinese file name base, sent as the UTF-8 `filename*` (RFC 6266 / 8187). */
+  title: string
+  columns: readonly ExportColumn[]
+  /** The knownAt the caller pinned (undefined: the snapshot's own time). */
+  knownAt?: Date | undefined
+  /** Whether the list takes `knownAt` (then Content-Location pins it; otherwise the export is always provisional). */
+  pinnable: boolean
+  /** Reads one batch in the snapshot, after `after` (undefined: from the start). */
+  batch(q: Queryable, knownAt: Date, after: K | undefined, size: number): Promise<ExportBatch<K>>
+}
+
+
+/**
+ * Sends the export: opens the snapshot, reads the first batch (a failure up to here is an ordinary
+ * problem), then streams. A failure after the first bytes ends the response early (the client sees
+ * a truncated transfer) and is logged; it never reaches the process.
+ */
+export async function sendExport<K>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  db: Database,
+  format: ExportFormat,
+  spec: ExportSpec<K>,
+): Promise<FastifyReply> {
+  const q = request.query as { header?: 'en' | 'zh'; timeZone?: 'UTC' | 'Asia/Shanghai' }
+  const options: CsvOptions = { header: q.header ?? 'en', timeZone: q.timeZone ?? 'UTC' }
+
+  let started!: (v: { knownAt: Date; now: Date; head: string | null; first: ExportBatch<K>; q: Queryable }) => void
+  let failed!: (e: unknown) => void
+  const start = new Promise<Parameters<typeof started>[0]>((res, rej) => {
+    started = res
+    failed = rej
+  })
+  let finish!: (e?: unknown) => void
+  const finished = new Promise<void>((res, rej) => {
+    finish = (e) => (e === undefined ? res() : rej(e))
+  })
+  // Everything committed so far is chained first, as before every audit read: the head the export
+  // names, and the chain positions its items carry, include it.
+  await sealAudit(db, true)
+  const done = db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
+    const [row] = await tx.query<{ now: Date; head: string | null }>(
+      `SELECT transaction_timestamp() AS now,
+              (SELECT seq::text || ':' || hash FROM audit_chain ORDER BY seq DESC LIMIT 1) AS head`,
+    )
+    const now = new Date(row!.now)
+    const knownAt = spec.knownAt && spec.knownAt < now ? spec.knownAt : now
+    const first = await spec.batch(tx, knownAt, undefined, EXPORT_BATCH)
+    started({ knownAt, now, head: row!.head, first, q: tx })
+    // The snapshot stays open while the stream reads from it.
+    await finished
+  })
+  done.catch((e) => failed(e))
+  const { knownAt, now, head, first, q: tx } = await start
+
+  const knownAtText = knownAt.toISOString()
+  const settled = knownAt.getTime() <= now.getTime() - exportSettleSeconds() * 1000
+  const ext = format === 'csv' ? 'csv' : 'ndjson'
+  const stamp = knownAtText.replace(/[:.]/g, '-')
+  const asciiName = `${spec.resource}-${stamp}.${ext}`
+  const utf8Name = `${spec.title}-${stamp}.${ext}`
+  reply
+    .type(format === 'csv' ? CSV_MEDIA_TYPE : NDJSON_MEDIA_TYPE)
+    .header('content-disposition', `attachment; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(utf8Name)}`)
+    .header('registry-known-at', knownAtText)
+    .header('vary', 'Accept')
+  if (head) reply.header('registry-audit-head', head)
+  if (!settled || !spec.pinnable) reply.header('registry-snapshot', 'provisional')
+  if (spec.pinnable) {
+    const u = new URL(request.url, 'http://registry.local')
+    u.searchParams.set('knownAt', knownAtText)
+    u.searchParams.set('format', format)
+    reply.header('content-location', `${u.pathname}${u.search}`)
+  }
+
+  const render = (batch: ExportBatch<K>, isFirst: boolean): string => {
+    if (format === 'ndjson') return batch.items.length ? `${batch.items.join('\n')}\n` : ''
+    return csvText(batch.items.map((t) => JSON.parse(t)), spec.columns, options, isFirst)
+  }
+  const log = request.log
+  let reading = false
+  async function* chunks() {
+    let batch = first
+    let error: unknown
+    try {
+      yield render(batch, true)
+      while (batch.next !== null) {
+        reading = true
+        batch = await spec.batch(tx, knownAt, batch.next, EXPORT_BATCH)
+        reading = false
+        const text = render(batch, false)
+        if (text) yield text
+      }
+    } catch (e) {
+      error = e
+      log.error({ err: e }, 'export failed after its first batch was sent; the response ends early')
+      throw e
+    } finally {
+      // Ends the snapshot: commits a read-only transaction, or rolls back after a failure.
+      finish(error ?? undefined)
+      await done.catch(() => {})
+    }
+  }
+  const stream = Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 })
+  // The reply answers a failed stream (logs it, destroys the socket); nothing is left unhandled.
+  stream.on('error', () => {})
+  // A client gone before or between batches: end the snapshot now (a batch in flight ends it itself).
+  stream.on('close', () => {
+    if (!reading) finish()
+  })
+  return reply.send(stream)
+}
