@@ -194,6 +194,10 @@ t.test('a workflow over every operation keeps the contract both ways', async (t)
   t.equal((await call(t, 'listTargetMeasurements', 'GET', '/v1/targets/PRODUCER_SERVICE_SATISFACTION/measurements', { headers: reader })).status, 200)
   t.equal((await call(t, 'getProgressPage', 'GET', '/progress?asOf=2025-07-01')).status, 200)
 
+  // The revocation register (merged from the register branch; called here so the workflow covers every operation).
+  t.equal((await call(t, 'listRevocations', 'GET', '/v1/revocations?limit=5', { headers: reader })).status, 200)
+  t.equal((await call(t, 'getRevocationStats', 'GET', '/v1/revocations/stats?groupBy=county', { headers: reader })).status, 200)
+
   // Incentives: the programs, a county program with its rule sets, eligibility of one enterprise,
   // of every program for it, the eligible list and a dry run.
   const ent = newUscc('371425')
@@ -227,6 +231,7 @@ t.test('a workflow over every operation keeps the contract both ways', async (t)
   t.equal((await call(t, 'getEligibility', 'GET', `/v1/incentive-programs/NO_SUCH_PROGRAM/eligibility/${ent}`, { headers: reader })).status, 404)
   t.equal((await call(t, 'listEnterpriseEligibility', 'GET', `/v1/enterprises/${ent}/eligibility?explain=true`, { headers: reader })).status, 200)
   t.equal((await call(t, 'listProgramEligibility', 'GET', `/v1/incentive-programs/${qiheCode}/eligibility?result=all&limit=5`, { headers: reader })).status, 200)
+  t.equal((await call(t, 'listProgramEligibility', 'GET', `/v1/incentive-programs/OVERSEAS_TRADEMARK_SUPPORT/eligibility?result=all&format=csv&header=zh`, { headers: reader })).status, 200)
   t.equal((await call(t, 'previewEligibility', 'POST', '/v1/incentive-rules/evaluate', { headers: all, json: { uscc: ent, asOf: '2025-08-01', rules: { atLeast: 1, of: [{ kind: 'listed' }, { kind: 'noOpenCase', params: { minSeverity: 'serious' } }] } } })).status, 200)
   t.equal((await call(t, 'previewEligibility', 'POST', '/v1/incentive-rules/evaluate', { headers: all, json: { uscc: ent, rules: { allOf: [{ kind: 'hasActiveQualification', params: { types: ['NOPE'] } }] } } })).status, 400)
 })

@@ -95,6 +95,9 @@ export const AUDIT_OPERATIONS = [
   'target.update',
   'target_definition.create',
   'target_measurement.create',
+  'incentive_program.create',
+  'incentive_program.update',
+  'incentive_rule_set.create',
 ] as const
 export const AUDIT_ENTITY_TYPES = [...new Set(AUDIT_OPERATIONS.map((o) => o.split('.')[0]!))]
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { actorOf } from '../../lib/actor.ts'
+import { EXPORT_HEADERS, exportFormatOf, exportMedia, sendExport } from '../../lib/export.ts'
 import { notModified } from '../../lib/http.ts'
 import { nextLink } from '../../lib/paging.ts'
 import { IfMatchHeaders, IfNoneMatchHeaders, UsccParams } from '../../lib/schemas.ts'
@@ -181,14 +182,21 @@ export default async function incentiveRoutes(fastify: FastifyInstance) {
       summary: 'Which enterprises are eligible for a program at a moment (one statement compiled from the rules)',
       description:
         `${AS_OF_NOTE} Every enterprise recorded by knownAt (a county program: those in its county at asOf), \`result=eligible\` by default ` +
-        '(or not_eligible, unknown, all), with the ids of the failed and undecided conditions; each answer equals getEligibility\'s. Ordered by USCC; follow `nextCursor`.',
+        '(or not_eligible, unknown, all), with the ids of the failed and undecided conditions; each answer equals getEligibility\'s. Ordered by USCC; follow `nextCursor`. ' +
+        'Export: `format=csv` (or `Accept: text/csv`; `header=zh`, `timeZone=Asia/Shanghai`) or `format=ndjson` (`Accept: application/x-ndjson`) streams every ' +
+        'matching enterprise from one snapshot, as of `asOf` (default: the export\'s `knownAt`); `Registry-Known-At` names the knownAt used. Any other `Accept` is 406.',
       tags,
       params: ProgramCodeParams,
       querystring: ProgramEligibilityQuery,
-      response: { 200: ok('A page of enterprises with their answer', EligibilityPage, ['Link']), ...problemResponses(404) },
+      response: {
+        200: ok('A page of enterprises with their answer, or all of them as CSV or NDJSON', exportMedia(EligibilityPage, 'enterprise with its answer'), ['Link', ...EXPORT_HEADERS]),
+        ...problemResponses(404, 406),
+      },
     },
     config: read,
   }, async (request, reply) => {
+    const format = exportFormatOf(request)
+    if (format) return sendExport(request, reply, app.db, format, await svc.programEligibilityExport(request.params.code, request.query))
     const page = await svc.programEligibility(request.params.code, request.query)
     const link = nextLink(request.url, page.nextCursor)
     return (link ? reply.header('link', link) : reply).send(page)

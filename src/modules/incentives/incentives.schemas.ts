@@ -2,6 +2,7 @@
 // explanations and eligible lists. Each declared once.
 import { Type, type Static } from 'typebox'
 import { component } from '../../lib/components.ts'
+import { ExportQueryFields } from '../../lib/export.ts'
 import { AsOfFields, Cursor, Instant, InstantOut, Limit, NextCursor, Nullable, literalUnion, withDefaults } from '../../lib/schemas.ts'
 import { PREDICATE_KINDS } from './predicates.ts'
 
@@ -217,7 +218,9 @@ export const ProgramEligibilityQuery = withDefaults(Type.Object({
   countyCode: Type.Optional(CountyCode),
   limit: Limit(),
   cursor: Cursor,
+  ...ExportQueryFields,
 }))
+export type ProgramEligibilityQueryInput = Static<typeof ProgramEligibilityQuery>
 
 export const EligibilityItem = Type.Object({
   uscc: Type.String({ examples: ['91371402MA3C4D5E6F'] }),

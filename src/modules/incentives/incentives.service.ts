@@ -5,6 +5,7 @@
 import type { Actor } from '../../lib/actor.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { assertIfMatch, etagOf } from '../../lib/http.ts'
+import type { ExportColumn, ExportSpec } from '../../lib/export.ts'
 import { decodeCursor, pageOf } from '../../lib/paging.ts'
 import { usccFromPath } from '../../lib/path-params.ts'
 import { AppError, problems, type FieldError } from '../../lib/problems.ts'
@@ -13,7 +14,7 @@ import { instant } from '../../lib/time.ts'
 import { recordAudit } from '../audit/audit.repository.ts'
 import { evaluateProgram, inPeriod, type ProgramScope, type RuleSetRef } from './evaluate.ts'
 import * as repo from './incentives.repository.ts'
-import type { AddRuleSetInput, CreateProgramInput, PatchProgramInput, PreviewInput, ProgramDto, RuleSetDto } from './incentives.schemas.ts'
+import type { AddRuleSetInput, CreateProgramInput, PatchProgramInput, PreviewInput, ProgramDto, ProgramEligibilityQueryInput, RuleSetDto } from './incentives.schemas.ts'
 import { checkRules, type RuleNode } from './rules.ts'
 import type { Facts } from './predicates.ts'
 
@@ -23,6 +24,22 @@ const ruleSetOf = (r: repo.RuleSetRow): RuleSetDto => ({
 })
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
+
+/** CSV columns of an eligible-list export. */
+const ELIGIBILITY_COLUMNS: ExportColumn[] = [
+  { key: 'uscc', zh: '统一社会信用代码' },
+  { key: 'name', zh: '企业名称' },
+  { key: 'county_code', path: 'countyCode', zh: '县(市、区)代码' },
+  { key: 'result', zh: '判定结果' },
+  { key: 'failed_conditions', path: 'failedConditions', zh: '未满足条件' },
+  { key: 'unknown_conditions', path: 'unknownConditions', zh: '无法判定条件' },
+]
+
+const itemOf = (r: { uscc: string; name: string; county_code: string; result: string; failed: string[]; unknown: string[] }) => ({
+  uscc: r.uscc, name: r.name, countyCode: r.county_code,
+  result: r.result === 'met' ? 'eligible' as const : r.result === 'not_met' ? 'not_eligible' as const : 'unknown' as const,
+  failedConditions: r.failed, unknownConditions: r.unknown,
+})
 
 export function programOf(p: repo.ProgramRow, rs: repo.RuleSetRow | null): ProgramDto {
   return {
@@ -279,12 +296,33 @@ export function createIncentiveService({ db, clock }: ServiceDeps) {
       const page = pageOf(rows, q.limit, (r) => [r.uscc])
       return {
         program: { code: p.code, name: p.name }, ruleSetVersion: rs?.version ?? null, asOf: asOf.toISOString(), knownAt: knownAt.toISOString(),
-        items: page.rows.map((r) => ({
-          uscc: r.uscc, name: r.name, countyCode: r.county_code,
-          result: r.result === 'met' ? 'eligible' as const : r.result === 'not_met' ? 'not_eligible' as const : 'unknown' as const,
-          failedConditions: r.failed, unknownConditions: r.unknown,
-        })),
+        items: page.rows.map(itemOf),
         nextCursor: page.nextCursor,
+      }
+    },
+
+    /** The whole list as an export: every enterprise the query selects, in keyset batches from one snapshot. */
+    async programEligibilityExport(code: string, q: ProgramEligibilityQueryInput): Promise<ExportSpec<string>> {
+      const p = await program(code)
+      const scope = repo.scopeOf(p)
+      const pinnedAsOf = instant(q.asOf, 'query', '/asOf')
+      let rs: { value: RuleSetRef | null } | null = null
+      return {
+        resource: `eligibility-${code}`,
+        title: `${p.name}符合条件企业`,
+        columns: ELIGIBILITY_COLUMNS,
+        pinnable: true,
+        knownAt: instant(q.knownAt, 'query', '/knownAt'),
+        async batch(on, knownAt, after, size) {
+          const asOf = pinnedAsOf ?? knownAt
+          if (!rs) {
+            const row = await repo.ruleSetInForce(on, code, asOf, knownAt)
+            rs = { value: row ? repo.ruleSetRef(row) : null }
+          }
+          const rows = await repo.evaluateSet(on, scope, rs.value, { asOf, knownAt, countyCode: q.countyCode, result: q.result ?? 'eligible', after, limit: size + 1 })
+          const batch = rows.slice(0, size)
+          return { items: batch.map((r) => JSON.stringify(itemOf(r))), next: rows.length > size ? batch.at(-1)!.uscc : null }
+        },
       }
     },
 

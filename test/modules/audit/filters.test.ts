@@ -17,7 +17,7 @@ t.test('countyCode: entries about the county\'s enterprises and their qualificat
     const items: any[] = []
     let cursor: string | null = null
     do {
-      const res = await app.inject({ method: 'GET', url: `/v1/audit-events?countyCode=${county}&limit=500${cursor ? `&cursor=${cursor}` : ''}`, headers: audit })
+      const res: { statusCode: number; json(): any } = await app.inject({ method: 'GET', url: `/v1/audit-events?countyCode=${county}&limit=500${cursor ? `&cursor=${cursor}` : ''}`, headers: audit })
       t.equal(res.statusCode, 200)
       items.push(...res.json().items)
       cursor = res.json().nextCursor

@@ -18,8 +18,8 @@ const education = await bearer(['registry:read', 'incentives:write'], { dept: 'E
 const qihe = await bearer(['registry:read', 'incentives:write'], { county: '371425' })
 const SEED = 'OVERSEAS_TRADEMARK_SUPPORT'
 
-const get = (url: string, headers = reader) => app.inject({ method: 'GET', url, headers })
-const explain = async (code: string, uscc: string, q: Record<string, string> = {}, headers = reader) => {
+const get = (url: string, headers: Record<string, string> = reader) => app.inject({ method: 'GET', url, headers })
+const explain = async (code: string, uscc: string, q: Record<string, string> = {}, headers: Record<string, string> = reader) => {
   const res = await get(`/v1/incentive-programs/${code}/eligibility/${uscc}?${new URLSearchParams(q)}`, headers)
   if (res.statusCode !== 200) throw new Error(`${res.statusCode} ${res.body}`)
   return res.json()
@@ -78,6 +78,15 @@ t.test('a back-dated revocation: eligible the day before its effective date, not
   const list = await get(`/v1/incentive-programs/${SEED}/eligibility?result=all&asOf=2025-07-01&limit=200`)
   const item = list.json().items.find((i: any) => i.uscc === e.uscc)
   t.same([item.result, item.failedConditions], ['not_eligible', ['listed']])
+  const csv = await get(`/v1/incentive-programs/${SEED}/eligibility?result=all&asOf=2025-07-01&format=csv&header=zh`)
+  t.equal(csv.statusCode, 200, csv.body)
+  t.match(csv.headers['content-type'], /text\/csv/)
+  t.ok(csv.body.startsWith('\uFEFF统一社会信用代码,企业名称'), 'Chinese header row')
+  t.match(csv.body, new RegExp(`${e.uscc},[^\r]*,371402,not_eligible,listed,`))
+  const nd = await get(`/v1/incentive-programs/${SEED}/eligibility?result=all&asOf=2025-07-01`, { ...reader, accept: 'application/x-ndjson' })
+  const lines = nd.body.trim().split('\n').map((l) => JSON.parse(l))
+  t.same(lines.find((l: any) => l.uscc === e.uscc), item, 'NDJSON items are the list items')
+  t.equal((await get(`/v1/incentive-programs/${SEED}/eligibility?format=csv&limit=5`)).statusCode, 400, 'no paging with an export')
   const a = await get(`/v1/incentive-programs/${SEED}/eligibility/${e.uscc}?asOf=2025-07-01&knownAt=2025-07-02`)
   const b = await get(`/v1/incentive-programs/${SEED}/eligibility/${e.uscc}?asOf=2025-07-01&knownAt=2025-07-02`)
   t.equal(a.body, b.body, 'byte-identical')
