@@ -17,6 +17,7 @@ import { CpuMeter, type CpuUse } from './cpu.ts'
 import { DbActivitySampler, type DbActivity } from './db-activity.ts'
 import { addRatios, consoleTable, evaluateGoals, markdown, type Report, type Row, type TargetId } from './report.ts'
 import { runImport, type ImportResult } from './import.ts'
+import { BENCH_PROGRAM, ensureBenchProgram, runEligibilityExport, SEEDED_PROGRAM, type ExportResult } from './incentives.ts'
 import { COUNTIES, SEARCH_QUERIES } from './words.ts'
 
 const { values: args } = parseArgs({
@@ -59,7 +60,7 @@ const databaseUrl =
   args['database-url'] ??
   process.env.BENCH_DATABASE_URL ??
   `postgres://postgres@127.0.0.1:5432/${smoke ? 'haopin_bench_smoke' : `haopin_bench${sizeSuffix(options.enterprises)}`}`
-const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'progress', 'writes', 'import']
+const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'progress', 'eligibility', 'eligible', 'eligibleExport', 'writes', 'import']
 const selected = new Set<TargetId>(args.only ? (args.only.split(',').map((s) => s.trim()) as TargetId[]) : ALL_REGISTRY)
 for (const t of selected) if (!ALL_REGISTRY.includes(t)) throw new Error(`--only: unknown target "${t}" (known: ${ALL_REGISTRY.join(', ')})`)
 
@@ -107,6 +108,7 @@ async function main(): Promise<number> {
   const dataset = await prepareDataset(databaseUrl, options.enterprises, { reload: args.reload!, log })
   log(`dataset: ${dataset.enterprises} enterprises, ${dataset.qualifications} qualifications, ${dataset.events} events, ${dataset.listed} listed, ${dataset.sizeMb} MB`)
   const usccs = await sampleUsccs(databaseUrl, 20_000)
+  await ensureBenchProgram(databaseUrl)
   const keys = await benchKeys()
   const readToken = await keys.token(`bench-reader-${runTag}`)
 
@@ -133,6 +135,7 @@ async function main(): Promise<number> {
   let registryPeak = 0
   let registryHwm: number | null = null
   let imported: ImportResult | string | undefined
+  let exported: ExportResult | string | undefined
   try {
     const active: { target: Target; row: Row; m: Measurements }[] = []
     for (const target of targets) {
@@ -199,6 +202,16 @@ async function main(): Promise<number> {
       // Warm-ups are not measured, but their failures are worth knowing.
       if (m.warmupErrors > 0) row.notes = [...(row.notes ?? []), `${m.warmupErrors} errors during warm-up (not counted)`]
     }
+    // Before the import and the writes' effects are large: the whole eligible list, streamed once.
+    if (selected.has('eligibleExport')) {
+      try {
+        exported = await runEligibilityExport(registry.url, readToken)
+        log(`  eligible list export: ${exported.rows} rows in ${exported.totalS} s, ${exported.rowsPerS} rows/s`)
+      } catch (error) {
+        exported = `failed: ${(error as Error).message.split('\n')[0]}`
+        log(`  eligible list export: ${exported}`)
+      }
+    }
     // Last, as it adds enterprises: the read targets measured the dataset as loaded.
     if (selected.has('import')) {
       const gone = registry.exited()
@@ -223,7 +236,7 @@ async function main(): Promise<number> {
 
   addRatios(rows)
   const auditOk = writeAudit.length === 0 ? null : writeAudit.every((a) => a.ok === true)
-  const goals = evaluateGoals(rows, registryPeak || null, auditOk, imported)
+  const goals = evaluateGoals(rows, registryPeak || null, auditOk, imported, exported)
 
   // Consistency: what CI asserts (the benchmark ran and its figures hang together), not speed.
   for (const row of rows) {
@@ -243,6 +256,8 @@ async function main(): Promise<number> {
   else if (imported && (imported.state !== 'succeeded' || imported.accepted !== imported.rows)) {
     problems.push(`import: ${imported.state}, ${imported.accepted} of ${imported.rows} rows accepted`)
   }
+  if (typeof exported === 'string') problems.push(`eligible list export: ${exported}`)
+  else if (exported && exported.rows < dataset.enterprises) problems.push(`eligible list export: ${exported.rows} rows for ${dataset.enterprises} enterprises`)
   if (auditOk === false) problems.push(`write mix: not every successful write is in the audit log: ${JSON.stringify(writeAudit)}`)
   if (rows.some((r) => r.server === 'registry' && r.result) && !registryPeak) problems.push('registry RSS was not measured')
   const perEnterprise = dataset.qualifications / dataset.enterprises
@@ -264,6 +279,7 @@ async function main(): Promise<number> {
     registryIdleRssMb,
     writeAudit: writeAudit.length ? { phases: writeAudit } : null,
     ...(imported !== undefined ? { import: imported } : {}),
+    ...(exported !== undefined ? { eligibleExport: exported } : {}),
     goals,
     consistency: { ok: problems.length === 0, problems },
     ...(profiles ? { profiles } : {}),
@@ -334,6 +350,9 @@ function defineTargets(servers: Record<'A' | 'B' | 'registry', Server>, usccs: s
       // Each path's first answer is counted afresh (seconds at 100,000 enterprises); the measured run is the steady state.
       warmupS: smoke ? options.warmupS : Math.max(options.warmupS, 20),
     },
+    read('eligibility', 'eligibility of one enterprise, explained (program with 5 conditions)', 'registry', usccs.map((u) => `/v1/incentive-programs/${BENCH_PROGRAM}/eligibility/${u}`), true),
+    read('eligible', 'eligible list of a seeded program, first page', 'registry',
+      ['', '&asOf=2024-12-31T16:00:00.000Z', '&asOf=2023-12-31T16:00:00.000Z'].map((q) => `/v1/incentive-programs/${SEEDED_PROGRAM}/eligibility?limit=50${q}`), true),
     {
       id: 'writes',
       label: 'write mix (create, grant, status change)',
