@@ -40,6 +40,26 @@ function nodeSql(n: RuleNode, col: Map<string, string>): string {
   return `(CASE WHEN (${met}) >= ${n.atLeast} THEN TRUE WHEN (${met}) + (${unknown}) < ${n.atLeast} THEN FALSE ELSE NULL END)`
 }
 
+/**
+ * Cheap conditions every eligible enterprise meets, so that the others are passed over before their
+ * conditions are evaluated: a listing (or a qualification of the types) recorded by knownAt is
+ * needed for `listed` (`hasActiveQualification`) to be met, and a child of the top allOf must be met.
+ * Only the speed of `result=eligible` depends on them, never an answer.
+ */
+function necessaryForMet(root: RuleNode, p: SqlParams, knownAt: string): string[] {
+  const children = isLeaf(root) ? [root] : 'allOf' in root ? root.allOf : []
+  const out: string[] = []
+  for (const c of children) {
+    if (!isLeaf(c)) continue
+    if (c.kind === 'listed') {
+      out.push(`EXISTS (SELECT 1 FROM qualification nq WHERE nq.uscc = e.uscc AND nq.type_code = ANY (ARRAY(SELECT lt.code FROM qualification_type lt WHERE lt.counts_as_listing)) AND nq.recorded_at <= ${knownAt})`)
+    } else if (c.kind === 'hasActiveQualification') {
+      out.push(`EXISTS (SELECT 1 FROM qualification nq WHERE nq.uscc = e.uscc AND nq.type_code = ANY (${p.add(c.params.types, '::text[]')}) AND nq.recorded_at <= ${knownAt})`)
+    }
+  }
+  return out
+}
+
 const RESULT_OF = { eligible: 'met', not_eligible: 'not_met', unknown: 'unknown' } as const
 
 /** The statement and its parameters. */
@@ -69,9 +89,10 @@ export function compileSet(program: ProgramScope, ruleSet: RuleSetRef | null, q:
   if (q.countyCode) where.push(`ev.county_code::text = ${p.add(q.countyCode, '::text')}`)
   if (q.after) where.push(`e.uscc > ${p.add(q.after, '::text')}`)
   if (q.result !== 'all') where.push(`R.result = ${p.add(RESULT_OF[q.result], '::text')}`)
+  if (q.result === 'eligible' && ruleSet) where.push(...necessaryForMet(ruleSet.rules, p, knownAt))
   const text = `SELECT e.uscc::text AS uscc, ev.name, ev.county_code::text AS county_code, R.result, R.failed, R.unknown
     FROM enterprise e ${enterpriseVersionAt('e', asOf, knownAt)}
-    CROSS JOIN LATERAL (SELECT ${leafCols.length ? leafCols.join(', ') : 'NULL AS none'}) L
+    CROSS JOIN LATERAL (SELECT ${leafCols.length ? leafCols.join(', ') : 'NULL AS none'} OFFSET 0) L
     CROSS JOIN LATERAL (SELECT CASE WHEN ${all} IS TRUE THEN 'met' WHEN ${all} IS FALSE THEN 'not_met' ELSE 'unknown' END AS result,
       ${list('FALSE')} AS failed, ${list('NULL')} AS unknown) R
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}

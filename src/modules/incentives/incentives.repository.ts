@@ -40,7 +40,7 @@ export const scopeOf = (r: ProgramRow): ProgramScope => ({
 })
 
 export async function findProgram(db: Queryable, code: string): Promise<ProgramRow | null> {
-  const [row] = await db.query<ProgramRow>(`SELECT ${PROGRAM_COLUMNS} FROM incentive_program p WHERE p.code = $1`, [code])
+  const [row] = await db.query<ProgramRow>(`SELECT ${PROGRAM_COLUMNS} FROM incentive_program p WHERE p.code = $1`, [code], 'incentive_program_find')
   return row ?? null
 }
 
@@ -153,6 +153,7 @@ export async function ruleSetInForce(db: Queryable, code: string, asOf: Date, kn
     `SELECT ${RULE_SET_COLUMNS} FROM incentive_rule_set WHERE program_code = $1 AND effective_from <= $2 AND recorded_at <= $3
      ORDER BY version DESC LIMIT 1`,
     [code, asOf, knownAt],
+    'incentive_rule_set_in_force',
   )
   return row ?? null
 }
@@ -212,49 +213,50 @@ export async function departmentCodes(db: Queryable, codes: string[]): Promise<S
 
 // ---- facts of one enterprise ----
 
-interface EnterpriseRow {
+interface FactsRow {
   uscc: string
   current_name: string
   v: { name: string; county_code: string; cultivation_stage: string | null; business_status: string; industry_code: string | null; cultivation_lists: { list: string; year: number }[]; version: number } | null
+  quals: { id: string; type_code: string; type_name: string; counts_as_listing: boolean; is_standard: boolean; certificate_no: string | null; batch: string | null; granted_at: string; valid_from: string; valid_until: string | null; renews_id: string | null; status: string; annulled: boolean }[]
+  revs: { qualification_id: string; seq: number; type_code: string; type_name: string; effective_at: string; authority: string | null; document_no: string | null }[]
+  cases: { id: string; case_no: string; state: string | null; severity: string; opened_at: string | null; interviews: string[] }[]
 }
 
-/** An enterprise's facts at (asOf, knownAt); null when the enterprise is not in the registry. */
+/**
+ * An enterprise's facts at (asOf, knownAt) in one statement: its version at asOf, its qualifications
+ * recorded by knownAt with their status at asOf, the revocations recorded by then, and its supervision
+ * cases as their events recorded by then show them at asOf. Null when the enterprise is not in the registry.
+ */
 export async function factsOf(db: Queryable, uscc: string, asOf: Date, knownAt: Date): Promise<{ facts: Facts; name: string } | null> {
-  const [ent, quals, revs, cases] = await Promise.all([
-    db.query<EnterpriseRow>(
-      `SELECT e.uscc::text AS uscc, e.name AS current_name,
-         (SELECT to_jsonb(ev) FROM (VALUES (1)) AS one(x) ${enterpriseVersionAt('e', '$2::timestamptz', '$3::timestamptz')}) AS v
-       FROM enterprise e WHERE e.uscc = $1`,
-      [uscc, asOf, knownAt],
-    ),
-    db.query<{ id: string; type_code: string; type_name: string; counts_as_listing: boolean; is_standard: boolean; certificate_no: string | null; batch: string | null; granted_at: Date; valid_from: Date; valid_until: Date | null; renews_id: string | null; status: string; annulled: boolean }>(
-      `SELECT q.id, q.type_code, t.name AS type_name, t.counts_as_listing, t.is_standard, q.certificate_no, q.batch, q.granted_at, q.valid_from,
-              q.valid_until, q.renews_id, ${statusAt('q', '$2::timestamptz', '$3::timestamptz')} AS status,
-              coalesce(${statusAt('q', "'infinity'::timestamptz", '$3::timestamptz')} = 'annulled', false) AS annulled
-       FROM qualification q JOIN qualification_type t ON t.code = q.type_code
-       WHERE q.uscc = $1 AND q.recorded_at <= $3::timestamptz ORDER BY q.granted_at, q.id`,
-      [uscc, asOf, knownAt],
-    ),
-    db.query<{ qualification_id: string; seq: number; type_code: string; type_name: string; effective_at: Date; authority: string | null; document_no: string | null }>(
-      `SELECT qe.qualification_id, qe.seq, q.type_code, t.name AS type_name, qe.effective_at, qe.decision_authority AS authority, qe.decision_document_no AS document_no
-       FROM qualification q JOIN qualification_event qe ON qe.qualification_id = q.id JOIN qualification_type t ON t.code = q.type_code
-       WHERE q.uscc = $1 AND q.recorded_at <= $2 AND qe.to_status = 'revoked' AND qe.recorded_at <= $2
-       ORDER BY qe.effective_at, qe.qualification_id, qe.seq`,
-      [uscc, knownAt],
-    ),
-    db.query<{ id: string; case_no: string; state: string | null; severity: string; opened_at: Date | null; interviews: string[] }>(
-      `SELECT c.id, c.case_no, ${caseStateSql('c', '$2::timestamptz', '$3::timestamptz')} AS state,
-              ${caseSeveritySql('c', '$2::timestamptz', '$3::timestamptz')} AS severity,
-              (SELECT se.occurred_at FROM supervision_event se WHERE se.case_id = c.id AND se.seq = 1 AND se.recorded_at <= $3::timestamptz) AS opened_at,
-              coalesce((SELECT json_agg(iso_utc(se.occurred_at) ORDER BY se.occurred_at) FROM supervision_event se
-                        WHERE se.case_id = c.id AND se.type = 'interview_held' AND se.recorded_at <= $3::timestamptz), '[]') AS interviews
-       FROM supervision_case c WHERE c.uscc = $1 ORDER BY c.case_no`,
-      [uscc, asOf, knownAt],
-    ),
-  ])
-  const e = ent[0]
+  const [e] = await db.query<FactsRow>(
+    `SELECT e.uscc::text AS uscc, e.name AS current_name,
+       (SELECT to_jsonb(ev) FROM (VALUES (1)) AS one(x) ${enterpriseVersionAt('e', '$2::timestamptz', '$3::timestamptz')}) AS v,
+       coalesce((SELECT json_agg(x ORDER BY x.granted_at, x.id) FROM (
+         SELECT q.id, q.type_code, t.name AS type_name, t.counts_as_listing, t.is_standard, q.certificate_no, q.batch, iso_utc(q.granted_at) AS granted_at,
+                iso_utc(q.valid_from) AS valid_from, iso_utc(q.valid_until) AS valid_until, q.renews_id,
+                ${statusAt('q', '$2::timestamptz', '$3::timestamptz')} AS status,
+                coalesce(${statusAt('q', "'infinity'::timestamptz", '$3::timestamptz')} = 'annulled', false) AS annulled
+         FROM qualification q JOIN qualification_type t ON t.code = q.type_code
+         WHERE q.uscc = e.uscc AND q.recorded_at <= $3::timestamptz) x), '[]') AS quals,
+       coalesce((SELECT json_agg(x ORDER BY x.effective_at, x.qualification_id, x.seq) FROM (
+         SELECT qe.qualification_id, qe.seq, q.type_code, t.name AS type_name, iso_utc(qe.effective_at) AS effective_at,
+                qe.decision_authority AS authority, qe.decision_document_no AS document_no
+         FROM qualification q JOIN qualification_event qe ON qe.qualification_id = q.id JOIN qualification_type t ON t.code = q.type_code
+         WHERE q.uscc = e.uscc AND q.recorded_at <= $3::timestamptz AND qe.to_status = 'revoked' AND qe.recorded_at <= $3::timestamptz) x), '[]') AS revs,
+       coalesce((SELECT json_agg(x ORDER BY x.case_no) FROM (
+         SELECT c.id, c.case_no, ${caseStateSql('c', '$2::timestamptz', '$3::timestamptz')} AS state,
+                ${caseSeveritySql('c', '$2::timestamptz', '$3::timestamptz')} AS severity,
+                (SELECT iso_utc(se.occurred_at) FROM supervision_event se WHERE se.case_id = c.id AND se.seq = 1 AND se.recorded_at <= $3::timestamptz) AS opened_at,
+                coalesce((SELECT json_agg(iso_utc(se.occurred_at) ORDER BY se.occurred_at) FROM supervision_event se
+                          WHERE se.case_id = c.id AND se.type = 'interview_held' AND se.recorded_at <= $3::timestamptz), '[]') AS interviews
+         FROM supervision_case c WHERE c.uscc = e.uscc) x), '[]') AS cases
+     FROM enterprise e WHERE e.uscc = $1`,
+    [uscc, asOf, knownAt],
+    'incentive_facts',
+  )
   if (!e) return null
   const v = e.v
+  const date = (s: string) => new Date(s)
   return {
     name: v?.name ?? e.current_name,
     facts: {
@@ -263,12 +265,13 @@ export async function factsOf(db: Queryable, uscc: string, asOf: Date, knownAt: 
       enterprise: v
         ? { uscc: e.uscc, name: v.name, countyCode: v.county_code, stage: v.cultivation_stage, businessStatus: v.business_status, industryCode: v.industry_code, lists: v.cultivation_lists, version: v.version }
         : null,
-      qualifications: quals.map((q) => ({
+      qualifications: e.quals.map((q) => ({
         id: q.id, type: q.type_code, typeName: q.type_name, listing: q.counts_as_listing, standard: q.is_standard, certificateNo: q.certificate_no, batch: q.batch,
-        grantedAt: q.granted_at, validFrom: q.valid_from, validUntil: q.valid_until, renewsId: q.renews_id, status: q.status, annulled: q.annulled,
+        grantedAt: date(q.granted_at), validFrom: date(q.valid_from), validUntil: q.valid_until === null ? null : date(q.valid_until), renewsId: q.renews_id,
+        status: q.status, annulled: q.annulled,
       })),
-      revocations: revs.map((r) => ({ qualificationId: r.qualification_id, seq: r.seq, type: r.type_code, typeName: r.type_name, effectiveAt: r.effective_at, authority: r.authority, documentNo: r.document_no })),
-      cases: cases.map((c) => ({ id: c.id, caseNo: c.case_no, state: c.state, severity: c.severity, openedAt: c.opened_at, interviews: c.interviews.map((t) => new Date(t)) })),
+      revocations: e.revs.map((r) => ({ qualificationId: r.qualification_id, seq: r.seq, type: r.type_code, typeName: r.type_name, effectiveAt: date(r.effective_at), authority: r.authority, documentNo: r.document_no })),
+      cases: e.cases.map((c) => ({ id: c.id, caseNo: c.case_no, state: c.state, severity: c.severity, openedAt: c.opened_at === null ? null : date(c.opened_at), interviews: c.interviews.map(date) })),
     },
   }
 }

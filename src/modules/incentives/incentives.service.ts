@@ -254,14 +254,17 @@ export function createIncentiveService({ db, clock }: ServiceDeps) {
 
     async eligibility(code: string, usccRaw: string, q: { asOf?: string; knownAt?: string; ruleSetVersion?: number }, reader: Reader) {
       const { asOf, knownAt } = moments(q.asOf, q.knownAt)
-      const p = await program(code)
-      let rs: repo.RuleSetRow | null
-      if (q.ruleSetVersion !== undefined) {
-        rs = await repo.ruleSet(db, code, q.ruleSetVersion)
-        if (!rs) throw problems.field('query', '/ruleSetVersion', `program ${code} has no rule set version ${q.ruleSetVersion}`)
-      } else rs = await repo.ruleSetInForce(db, code, asOf, knownAt)
-      const f = await factsFor(usccRaw, asOf, knownAt)
-      return explanationOf(repo.scopeOf(p), rs ? repo.ruleSetRef(rs) : null, f.facts, f.uscc, f.name, reader)
+      const uscc = usccFromPath(usccRaw)
+      // The program, its rule set and the enterprise's facts are independent reads: sent together.
+      const [p, rs, found] = await Promise.all([
+        repo.findProgram(db, code),
+        q.ruleSetVersion !== undefined ? repo.ruleSet(db, code, q.ruleSetVersion) : repo.ruleSetInForce(db, code, asOf, knownAt),
+        repo.factsOf(db, uscc, asOf, knownAt),
+      ])
+      if (!p) throw problems.notFound('incentive program', code)
+      if (q.ruleSetVersion !== undefined && !rs) throw problems.field('query', '/ruleSetVersion', `program ${code} has no rule set version ${q.ruleSetVersion}`)
+      if (!found) throw problems.notFound('enterprise', uscc)
+      return explanationOf(repo.scopeOf(p), rs ? repo.ruleSetRef(rs) : null, found.facts, uscc, found.name, reader)
     },
 
     async enterpriseEligibility(usccRaw: string, q: { asOf?: string; knownAt?: string; explain?: boolean }, reader: Reader) {
