@@ -1,6 +1,7 @@
 // The only code that touches incentive_program, incentive_program_department and incentive_rule_set,
 // reads one enterprise's eligibility facts (through the qualifications' statusAt, the enterprises'
 // enterpriseVersionAt and a read fragment over the supervision tables) and runs the set statement.
+import { createHash } from 'node:crypto'
 import type { Queryable, Transaction } from '../../db/client.ts'
 import type { Actor } from '../../lib/actor.ts'
 import { actorParams } from '../audit/audit.repository.ts'
@@ -279,5 +280,6 @@ export async function factsOf(db: Queryable, uscc: string, asOf: Date, knownAt: 
 /** One statement: the program's answer for every enterprise (recorded by knownAt) the query selects. */
 export async function evaluateSet(db: Queryable, program: ProgramScope, rs: RuleSetRef | null, q: SetQuery): Promise<SetRow[]> {
   const { text, values } = compileSet(program, rs, q)
-  return db.query<SetRow>(text, values)
+  // Named by its text: planned once per connection, as the same program's list is read again and again.
+  return db.query<SetRow>(text, values, `incentive_set_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`)
 }
