@@ -233,8 +233,13 @@ export function createIncentiveService({ db, clock }: ServiceDeps) {
         }
         const rs = await repo.appendRuleSet(tx, code, (last?.version ?? 0) + 1, rules, effectiveFrom, input.changeNote ?? null, actor)
         await repo.touchProgram(tx, code)
+        const after = (await repo.findProgram(tx, code))!
         const doc = ruleSetOf(rs)
-        recordAudit(tx, actor, [{ operation: 'incentive_rule_set.create', entityType: 'incentive_rule_set', entityId: `${code}:${rs.version}`, before: null, after: JSON.stringify(doc), effectiveAt: effectiveFrom }])
+        // The program's version (its ETag) moves with every rule set: both entities changed.
+        recordAudit(tx, actor, [
+          { operation: 'incentive_program.update', entityType: 'incentive_program', entityId: code, before: JSON.stringify(programOf(cur, null)), after: JSON.stringify(programOf(after, null)) },
+          { operation: 'incentive_rule_set.create', entityType: 'incentive_rule_set', entityId: `${code}:${rs.version}`, before: null, after: JSON.stringify(doc), effectiveAt: effectiveFrom },
+        ])
         return doc
       })
     },

@@ -10,7 +10,6 @@ import { changeStatus, createEnterprise, grant } from '../../helpers/fixtures.ts
 const { app } = await buildOwn(t)
 await app.ready()
 const reader = await bearer(['registry:read'])
-const auditor = await bearer(['registry:read', 'audit:read', 'supervision:read'])
 const city = await bearer(['registry:read', 'incentives:write'], { sub: 'city-finance' })
 const finance = await bearer(['registry:read', 'incentives:write'], { dept: 'FINANCE' })
 const customs = await bearer(['registry:read', 'incentives:write'], { dept: 'DEZHOU_CUSTOMS' })
@@ -123,8 +122,12 @@ t.test('rule set versions switch at effectiveFrom; out-of-order versions are ref
   t.equal((await get(`/v1/incentive-programs/${code}/rule-sets/2`)).json().changeNote, '增加培育名单条件')
   const dup = await app.inject({ method: 'POST', url: '/v1/incentive-programs', headers: city, payload: { ...JSON.parse(created.payload === undefined ? '{}' : '{}'), code, name: 'x', kind: 'subsidy', level: 'city', sponsorDepartments: ['FINANCE'], benefit: { summary: 'x' }, basis: { title: 'x' }, rules: { kind: 'listed' } } })
   t.equal(dup.json().code, 'incentive_program_exists')
-  const audit = await get(`/v1/audit-events?entityType=incentive_rule_set&entityId=${code}:2`, await bearer(['audit:read']))
+  const auditor = await bearer(['audit:read'])
+  const audit = await get(`/v1/audit-events?entityType=incentive_rule_set&entityId=${code}:2`, auditor)
   t.equal(audit.statusCode, 200, audit.body)
+  t.same(audit.json().items.map((e: any) => [e.operation, e.after.version, e.after.changeNote]), [['incentive_rule_set.create', 2, '增加培育名单条件']])
+  const programAudit = await get(`/v1/audit-events?entityType=incentive_program&entityId=${code}`, auditor)
+  t.same(programAudit.json().items.map((e: any) => [e.operation, e.after.version]), [['incentive_program.create', 1], ['incentive_program.update', 2]])
 })
 
 t.test('validation errors point into the tree', async (t) => {
@@ -225,7 +228,6 @@ t.test('supervision facts: case identifiers only for supervision:read', async (t
   t.ok(JSON.stringify(shown).includes(caseId))
   const beforeCase = (await app.inject({ method: 'POST', url: '/v1/incentive-rules/evaluate', headers: writerWith, payload: { uscc: e.uscc, rules, asOf: '2025-01-15' } })).json()
   t.equal(beforeCase.result, 'met', 'before the case was opened')
-  void auditor
 })
 
 t.test('unknown program or enterprise: 404', async (t) => {
