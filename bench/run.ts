@@ -19,6 +19,7 @@ import { addRatios, consoleTable, evaluateGoals, markdown, type Report, type Row
 import { runImport, type ImportResult } from './import.ts'
 import { runCaseFlow, type CaseFlowResult } from './supervision.ts'
 import { runExport, type ExportResult } from './export.ts'
+import { BENCH_PROGRAM, ensureBenchProgram, runEligibilityExport, SEEDED_PROGRAM, type ExportResult as EligibleExportResult } from './incentives.ts'
 import { COUNTIES, SEARCH_QUERIES } from './words.ts'
 
 const { values: args } = parseArgs({
@@ -61,7 +62,7 @@ const databaseUrl =
   args['database-url'] ??
   process.env.BENCH_DATABASE_URL ??
   `postgres://postgres@127.0.0.1:5432/${smoke ? 'haopin_bench_smoke' : `haopin_bench${sizeSuffix(options.enterprises)}`}`
-const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'progress', 'register', 'writes', 'export', 'cases', 'import']
+const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'progress', 'register', 'eligibility', 'eligible', 'eligibleExport', 'writes', 'export', 'cases', 'import']
 /** Supervision cases run their workflow one event after the other per connection: fewer connections than the load tools. */
 const CASE_CONNECTIONS = 10
 const selected = new Set<TargetId>(args.only ? (args.only.split(',').map((s) => s.trim()) as TargetId[]) : ALL_REGISTRY)
@@ -111,6 +112,7 @@ async function main(): Promise<number> {
   const dataset = await prepareDataset(databaseUrl, options.enterprises, { reload: args.reload!, log })
   log(`dataset: ${dataset.enterprises} enterprises, ${dataset.qualifications} qualifications, ${dataset.events} events, ${dataset.listed} listed, ${dataset.sizeMb} MB`)
   const usccs = await sampleUsccs(databaseUrl, 20_000)
+  await ensureBenchProgram(databaseUrl)
   const keys = await benchKeys()
   const readToken = await keys.token(`bench-reader-${runTag}`)
 
@@ -138,6 +140,7 @@ async function main(): Promise<number> {
   let registryHwm: number | null = null
   let imported: ImportResult | string | undefined
   let caseFlow: CaseFlowResult | string | undefined
+  let eligibleExported: EligibleExportResult | string | undefined
   let exported: ExportResult | string | undefined
   try {
     const active: { target: Target; row: Row; m: Measurements }[] = []
@@ -205,6 +208,16 @@ async function main(): Promise<number> {
       // Warm-ups are not measured, but their failures are worth knowing.
       if (m.warmupErrors > 0) row.notes = [...(row.notes ?? []), `${m.warmupErrors} errors during warm-up (not counted)`]
     }
+    // Before the import and the writes' effects are large: the whole eligible list, streamed once.
+    if (selected.has('eligibleExport')) {
+      try {
+        eligibleExported = await runEligibilityExport(registry.url, readToken)
+        log(`  eligible list export: ${eligibleExported.rows} rows in ${eligibleExported.totalS} s, ${eligibleExported.rowsPerS} rows/s`)
+      } catch (error) {
+        eligibleExported = `failed: ${(error as Error).message.split('\n')[0]}`
+        log(`  eligible list export: ${eligibleExported}`)
+      }
+    }
     // The whole register as CSV, streamed: rows/s and the registry's RSS while it streams.
     if (selected.has('export')) {
       const gone = registry.exited()
@@ -259,7 +272,7 @@ async function main(): Promise<number> {
 
   addRatios(rows)
   const auditOk = writeAudit.length === 0 ? null : writeAudit.every((a) => a.ok === true)
-  const goals = evaluateGoals(rows, registryPeak || null, auditOk, imported, exported)
+  const goals = evaluateGoals(rows, registryPeak || null, auditOk, imported, exported, eligibleExported)
 
   // Consistency: what CI asserts (the benchmark ran and its figures hang together), not speed.
   for (const row of rows) {
@@ -282,6 +295,8 @@ async function main(): Promise<number> {
   else if (imported && (imported.state !== 'succeeded' || imported.accepted !== imported.rows)) {
     problems.push(`import: ${imported.state}, ${imported.accepted} of ${imported.rows} rows accepted`)
   }
+  if (typeof eligibleExported === 'string') problems.push(`eligible list export: ${eligibleExported}`)
+  else if (eligibleExported && eligibleExported.rows < dataset.enterprises) problems.push(`eligible list export: ${eligibleExported.rows} rows for ${dataset.enterprises} enterprises`)
   if (auditOk === false) problems.push(`write mix: not every successful write is in the audit log: ${JSON.stringify(writeAudit)}`)
   if (rows.some((r) => r.server === 'registry' && r.result) && !registryPeak) problems.push('registry RSS was not measured')
   const perEnterprise = dataset.qualifications / dataset.enterprises
@@ -305,6 +320,7 @@ async function main(): Promise<number> {
     ...(caseFlow !== undefined ? { cases: caseFlow } : {}),
     ...(imported !== undefined ? { import: imported } : {}),
     ...(exported !== undefined ? { export: exported } : {}),
+    ...(eligibleExported !== undefined ? { eligibleExport: eligibleExported } : {}),
     goals,
     consistency: { ok: problems.length === 0, problems },
     ...(profiles ? { profiles } : {}),
@@ -378,6 +394,9 @@ function defineTargets(servers: Record<'A' | 'B' | 'registry', Server>, usccs: s
       // Each path's first answer is counted afresh (seconds at 100,000 enterprises); the measured run is the steady state.
       warmupS: smoke ? options.warmupS : Math.max(options.warmupS, 20),
     },
+    read('eligibility', 'eligibility of one enterprise, explained (program with 5 conditions)', 'registry', usccs.map((u) => `/v1/incentive-programs/${BENCH_PROGRAM}/eligibility/${u}`), true),
+    read('eligible', 'eligible list of a seeded program, first page', 'registry',
+      ['', '&asOf=2024-12-31T16:00:00.000Z', '&asOf=2023-12-31T16:00:00.000Z'].map((q) => `/v1/incentive-programs/${SEEDED_PROGRAM}/eligibility?limit=50${q}`), true),
     {
       id: 'writes',
       label: 'write mix (create, grant, status change)',

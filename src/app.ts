@@ -26,6 +26,7 @@ import importRoutes from './modules/imports/imports.routes.ts'
 import { importWorker, type ImportWorker } from './modules/imports/worker.ts'
 import supervisionRoutes from './modules/supervision/supervision.routes.ts'
 import targetRoutes from './modules/targets/targets.routes.ts'
+import incentiveRoutes from './modules/incentives/incentives.routes.ts'
 import progressPageRoutes from './modules/targets/progress-page.routes.ts'
 import revocationRoutes from './modules/revocations/revocations.routes.ts'
 import { documentRefresher, type DocumentRefresher } from './modules/enterprises/document-cache/index.ts'
@@ -150,6 +151,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(importRoutes)
   await app.register(supervisionRoutes)
   await app.register(targetRoutes)
+  await app.register(incentiveRoutes)
   await app.register(progressPageRoutes)
   await app.register(revocationRoutes)
   return app

@@ -21,6 +21,7 @@ export const PROBLEM_CODES = {
   certificate_number_taken: { status: 409, title: 'Certificate number already in use' },
   invalid_transition: { status: 409, title: 'Transition not allowed from the current status' },
   out_of_order_change: { status: 409, title: 'Change takes effect before the last recorded change' },
+  incentive_program_exists: { status: 409, title: 'Incentive program code already in use' },
   already_renewed: { status: 409, title: 'Qualification already renewed' },
   invalid_case_transition: { status: 409, title: 'Event not allowed in the supervision case\'s current state' },
   out_of_order_event: { status: 409, title: 'Event occurred before the case\'s last event' },

@@ -245,6 +245,43 @@ t.test('a workflow over every operation keeps the contract both ways', async (t)
   t.equal((await call(t, 'listSupervisionEvents', 'GET', `/v1/supervision-cases/${caseId}/events`, { headers: countyToken })).status, 200)
   t.equal((await call(t, 'listEnterpriseSupervisionCases', 'GET', `/v1/enterprises/${uscc}/supervision-cases?asOf=2025-06-01`, { headers: countyToken })).status, 200)
   t.equal((await call(t, 'listSupervisionCases', 'GET', '/v1/supervision-cases', { headers: reader })).status, 403, 'registry:read does not read cases')
+
+  // Incentives: the programs, a county program with its rule sets, eligibility of one enterprise,
+  // of every program for it, the eligible list and a dry run.
+  const ent = newUscc('371425')
+  await app.db.query("INSERT INTO enterprise (uscc, name, county_code) VALUES ($1, '齐河县契约测试食品有限公司', '371425')", [ent])
+  t.equal((await call(t, 'listIncentivePrograms', 'GET', '/v1/incentive-programs?kind=policy_support&limit=2', { headers: reader })).status, 200)
+  const program = await call(t, 'getIncentiveProgram', 'GET', '/v1/incentive-programs/OVERSEAS_TRADEMARK_SUPPORT', { headers: reader })
+  t.equal(program.status, 200)
+  t.equal((await call(t, 'getIncentiveProgram', 'GET', '/v1/incentive-programs/OVERSEAS_TRADEMARK_SUPPORT', { headers: { ...reader, 'if-none-match': program.headers.get('etag')! } })).status, 304)
+  const qiheCode = `QIHE_${Date.now().toString(36).toUpperCase()}`
+  const qihe = { authorization: `Bearer ${await token(['registry:read', 'incentives:write'], { county: '371425' })}` }
+  const createdProgram = await call(t, 'createIncentiveProgram', 'POST', '/v1/incentive-programs', {
+    headers: qihe,
+    json: {
+      code: qiheCode, name: '齐河县品牌奖补', kind: 'subsidy', level: 'county', countyCode: '371425', sponsorName: '齐河县市场监督管理局',
+      benefit: { summary: '新获“好品山东”认证的给予一次性奖励', amount: { currency: 'CNY', max: 100000 } }, basis: { title: '齐河县品牌奖补政策措施', task: '二(六)' },
+      validFrom: '2025-01-01T00:00:00+08:00', rules: { allOf: [{ id: 'listed', kind: 'listed' }, { id: 'clean3y', kind: 'noRevocationWithin', params: { months: 36 } }] },
+    },
+  })
+  t.equal(createdProgram.status, 201)
+  t.equal((await call(t, 'createIncentiveProgram', 'POST', '/v1/incentive-programs', {
+    headers: qihe,
+    json: { code: 'DECHENG_X', name: '德城区品牌奖补', kind: 'subsidy', level: 'county', countyCode: '371402', benefit: { summary: '奖补' }, basis: { title: '德城区品牌奖补政策' }, rules: { kind: 'listed' } },
+  })).status, 403, 'another county\'s program')
+  t.equal((await call(t, 'patchIncentiveProgram', 'PATCH', `/v1/incentive-programs/${qiheCode}`, { headers: { ...qihe, 'if-match': createdProgram.headers.get('etag')! }, json: { frequency: 'yearly' }, type: 'application/merge-patch+json' })).status, 200)
+  t.equal((await call(t, 'patchIncentiveProgram', 'PATCH', `/v1/incentive-programs/${qiheCode}`, { headers: { ...qihe, 'if-match': createdProgram.headers.get('etag')! }, json: { frequency: 'once' }, type: 'application/merge-patch+json' })).status, 412)
+  t.equal((await call(t, 'addIncentiveRuleSet', 'POST', `/v1/incentive-programs/${qiheCode}/rule-sets`, { headers: qihe, json: { rules: { allOf: [{ kind: 'listed' }, { kind: 'businessStatusIn', params: { statuses: ['operating'] } }] }, effectiveFrom: '2025-07-01', changeNote: '增加经营状态条件' } })).status, 201)
+  t.equal((await call(t, 'addIncentiveRuleSet', 'POST', `/v1/incentive-programs/${qiheCode}/rule-sets`, { headers: qihe, json: { rules: { kind: 'listed' }, effectiveFrom: '2025-03-01' } })).status, 409)
+  t.equal((await call(t, 'listIncentiveRuleSets', 'GET', `/v1/incentive-programs/${qiheCode}/rule-sets`, { headers: reader })).status, 200)
+  t.equal((await call(t, 'getIncentiveRuleSet', 'GET', `/v1/incentive-programs/${qiheCode}/rule-sets/2`, { headers: reader })).status, 200)
+  t.equal((await call(t, 'getEligibility', 'GET', `/v1/incentive-programs/${qiheCode}/eligibility/${ent}?asOf=2025-08-01`, { headers: reader })).status, 200)
+  t.equal((await call(t, 'getEligibility', 'GET', `/v1/incentive-programs/NO_SUCH_PROGRAM/eligibility/${ent}`, { headers: reader })).status, 404)
+  t.equal((await call(t, 'listEnterpriseEligibility', 'GET', `/v1/enterprises/${ent}/eligibility?explain=true`, { headers: reader })).status, 200)
+  t.equal((await call(t, 'listProgramEligibility', 'GET', `/v1/incentive-programs/${qiheCode}/eligibility?result=all&limit=5`, { headers: reader })).status, 200)
+  t.equal((await call(t, 'listProgramEligibility', 'GET', `/v1/incentive-programs/OVERSEAS_TRADEMARK_SUPPORT/eligibility?result=all&format=csv&header=zh`, { headers: reader })).status, 200)
+  t.equal((await call(t, 'previewEligibility', 'POST', '/v1/incentive-rules/evaluate', { headers: all, json: { uscc: ent, asOf: '2025-08-01', rules: { atLeast: 1, of: [{ kind: 'listed' }, { kind: 'noOpenCase', params: { minSeverity: 'serious' } }] } } })).status, 200)
+  t.equal((await call(t, 'previewEligibility', 'POST', '/v1/incentive-rules/evaluate', { headers: all, json: { uscc: ent, rules: { allOf: [{ kind: 'hasActiveQualification', params: { types: ['NOPE'] } }] } } })).status, 400)
 })
 
 t.test('the proxy does report violations (so silence above means something)', async (t) => {

@@ -8,6 +8,7 @@ import '../enterprises/enterprises.schemas.ts'
 import '../qualifications/qualifications.schemas.ts'
 import '../reference/reference.schemas.ts'
 import '../supervision/supervision.schemas.ts'
+import '../incentives/incentives.schemas.ts'
 
 const entryFields = {
   id: Type.String({ description: 'Position in the chain (decimal string): the order in which entries were chained, an order of their commits', examples: ['1024'] }),
@@ -38,6 +39,8 @@ const AUDITED: [string, string, string][] = [
   ['qualification_type', 'QualificationTypeAuditEvent', 'QualificationType'],
   ['supervision_case', 'SupervisionCaseAuditEvent', 'SupervisionCase'],
   ['supervision_event', 'SupervisionEventAuditEvent', 'SupervisionEvent'],
+  ['incentive_program', 'IncentiveProgramAuditEvent', 'IncentiveProgram'],
+  ['incentive_rule_set', 'IncentiveRuleSetAuditEvent', 'IncentiveRuleSet'],
 ]
 
 const variants = AUDITED.map(([entityType, name, document]) =>
@@ -98,6 +101,9 @@ export const AUDIT_OPERATIONS = [
   'target.update',
   'target_definition.create',
   'target_measurement.create',
+  'incentive_program.create',
+  'incentive_program.update',
+  'incentive_rule_set.create',
 ] as const
 export const AUDIT_ENTITY_TYPES = [...new Set(AUDIT_OPERATIONS.map((o) => o.split('.')[0]!))]
 

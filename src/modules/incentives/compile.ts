@@ -1,0 +1,101 @@
+// Set evaluation (design §4.6): the program's tree compiled to ONE SQL statement over every
+// enterprise recorded by knownAt, with its version at asOf. Each leaf is a three-valued column
+// (TRUE / FALSE / NULL = unknown); composites use SQL's own AND / OR / NOT, which are Kleene's;
+// atLeast counts. The answer per enterprise equals evaluateProgram's (property test).
+import { enterpriseVersionAt } from '../enterprises/enterprise-version.sql.ts'
+import { statusAt } from '../qualifications/status.sql.ts'
+import { type ProgramScope, type RuleSetRef, inPeriod } from './evaluate.ts'
+import { SqlParams, leafSql, type SqlCtx } from './predicates.ts'
+import { childrenOf, isLeaf, leavesOf, type RuleNode } from './rules.ts'
+
+export interface SetQuery {
+  asOf: Date
+  knownAt: Date
+  /** Only enterprises whose county at asOf is this one. */
+  countyCode?: string | undefined
+  result: 'eligible' | 'not_eligible' | 'unknown' | 'all'
+  /** Keyset: enterprises after this USCC. */
+  after?: string | undefined
+  /** null: every row (export). */
+  limit: number | null
+}
+
+export interface SetRow {
+  uscc: string
+  name: string
+  county_code: string
+  result: 'met' | 'not_met' | 'unknown'
+  failed: string[]
+  unknown: string[]
+}
+
+function nodeSql(n: RuleNode, col: Map<string, string>): string {
+  if (isLeaf(n)) return col.get(n.id)!
+  const cs = childrenOf(n).map((c) => nodeSql(c, col))
+  if ('allOf' in n) return `(${cs.join(' AND ')})`
+  if ('anyOf' in n) return `(${cs.join(' OR ')})`
+  if ('not' in n) return `(NOT ${cs[0]})`
+  const met = cs.map((c) => `((${c}) IS TRUE)::int`).join(' + ')
+  const unknown = cs.map((c) => `((${c}) IS NULL)::int`).join(' + ')
+  return `(CASE WHEN (${met}) >= ${n.atLeast} THEN TRUE WHEN (${met}) + (${unknown}) < ${n.atLeast} THEN FALSE ELSE NULL END)`
+}
+
+/**
+ * Cheap conditions every eligible enterprise meets, so that the others are passed over before their
+ * conditions are evaluated: a listing (or a qualification of the types) recorded by knownAt is
+ * needed for `listed` (`hasActiveQualification`) to be met, and a child of the top allOf must be met.
+ * Only the speed of `result=eligible` depends on them, never an answer.
+ */
+function necessaryForMet(root: RuleNode, p: SqlParams, knownAt: string): string[] {
+  const children = isLeaf(root) ? [root] : 'allOf' in root ? root.allOf : []
+  const out: string[] = []
+  for (const c of children) {
+    if (!isLeaf(c)) continue
+    if (c.kind === 'listed') {
+      out.push(`EXISTS (SELECT 1 FROM qualification nq WHERE nq.uscc = e.uscc AND nq.type_code = ANY (ARRAY(SELECT lt.code FROM qualification_type lt WHERE lt.counts_as_listing)) AND nq.recorded_at <= ${knownAt})`)
+    } else if (c.kind === 'hasActiveQualification') {
+      out.push(`EXISTS (SELECT 1 FROM qualification nq WHERE nq.uscc = e.uscc AND nq.type_code = ANY (${p.add(c.params.types, '::text[]')}) AND nq.recorded_at <= ${knownAt})`)
+    }
+  }
+  return out
+}
+
+const RESULT_OF = { eligible: 'met', not_eligible: 'not_met', unknown: 'unknown' } as const
+
+/** The statement and its parameters. */
+export function compileSet(program: ProgramScope, ruleSet: RuleSetRef | null, q: SetQuery): { text: string; values: unknown[] } {
+  const p = new SqlParams()
+  const asOf = p.add(q.asOf, '::timestamptz')
+  const knownAt = p.add(q.knownAt, '::timestamptz')
+  const ctx: SqlCtx = { p, e: 'e', ev: 'ev', asOf: q.asOf, asOfSql: asOf, knownAtSql: knownAt, statusAt: (a, at) => statusAt(a, at, knownAt) }
+  const leaves = ruleSet ? leavesOf(ruleSet.rules) : []
+  const col = new Map<string, string>()
+  const leafCols = leaves.map((l, i) => {
+    col.set(l.id, `L.l${i}`)
+    return `${leafSql(l, ctx)} AS l${i}`
+  })
+  const implicit: [string, string][] = [['program.period', inPeriod(program, q.asOf) ? 'TRUE' : 'FALSE']]
+  if (program.level === 'county') implicit.push(['program.county', `(ev.county_code::text = ${p.add(program.countyCode, '::text')})`])
+  implicit.push(['program.rules', ruleSet ? 'TRUE' : 'NULL::boolean'])
+  const root = ruleSet ? nodeSql(ruleSet.rules, col) : null
+  const all = `(${[...implicit.map(([, s]) => s), ...(root ? [root] : [])].join(' AND ')})`
+  const list = (test: 'FALSE' | 'NULL') => {
+    const items = [...implicit.map(([id, s]) => [id, s] as const), ...leaves.map((l, i) => [l.id, `L.l${i}`] as const)]
+      .map(([id, s]) => `CASE WHEN (${s}) IS ${test} THEN ${p.add(id, '::text')} END`)
+    return `array_remove(ARRAY[${items.join(', ')}]::text[], NULL)`
+  }
+  const where: string[] = []
+  if (program.level === 'county') where.push(`ev.county_code::text = ${p.add(program.countyCode, '::text')}`)
+  if (q.countyCode) where.push(`ev.county_code::text = ${p.add(q.countyCode, '::text')}`)
+  if (q.after) where.push(`e.uscc > ${p.add(q.after, '::text')}`)
+  if (q.result !== 'all') where.push(`R.result = ${p.add(RESULT_OF[q.result], '::text')}`)
+  if (q.result === 'eligible' && ruleSet) where.push(...necessaryForMet(ruleSet.rules, p, knownAt))
+  const text = `SELECT e.uscc::text AS uscc, ev.name, ev.county_code::text AS county_code, R.result, R.failed, R.unknown
+    FROM enterprise e ${enterpriseVersionAt('e', asOf, knownAt)}
+    CROSS JOIN LATERAL (SELECT ${leafCols.length ? leafCols.join(', ') : 'NULL AS none'} OFFSET 0) L
+    CROSS JOIN LATERAL (SELECT CASE WHEN ${all} IS TRUE THEN 'met' WHEN ${all} IS FALSE THEN 'not_met' ELSE 'unknown' END AS result,
+      ${list('FALSE')} AS failed, ${list('NULL')} AS unknown) R
+    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY e.uscc ${q.limit !== null ? `LIMIT ${p.add(q.limit, '::int')}` : ''}`
+  return { text, values: p.values }
+}
