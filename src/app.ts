@@ -7,7 +7,7 @@ import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.ts'
-import { createDatabase, type Database } from './db/client.ts'
+import { createDatabase, databaseTimeouts, type Database } from './db/client.ts'
 import authPlugin from './plugins/auth.ts'
 import errorsPlugin, { frameworkErrors } from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
@@ -28,6 +28,8 @@ import targetRoutes from './modules/targets/targets.routes.ts'
 import progressPageRoutes from './modules/targets/progress-page.routes.ts'
 import { documentRefresher, type DocumentRefresher } from './modules/enterprises/document-cache/index.ts'
 import { auditSealer } from './modules/audit/audit-sealer.ts'
+import { auditCheckpointer } from './modules/audit/audit-checkpointer.ts'
+import { loadStatementSigner, type StatementSigner } from './modules/public/statement-key.ts'
 import type { Periodic } from './lib/periodic.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 
@@ -42,6 +44,9 @@ declare module 'fastify' {
     documentRefresher: DocumentRefresher
     auditSealer: Periodic
     importWorker: ImportWorker
+    /** The registry's key for signed statements and audit checkpoints. */
+    statementSigner: StatementSigner
+    auditCheckpointer: Periodic
   }
 }
 
@@ -75,7 +80,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   app.setValidatorCompiler(compileForPart)
 
-  const db = deps.db ?? (await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax }))
+  const db = deps.db ?? (await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax, timeouts: databaseTimeouts(config) }))
   app.decorate('db', db)
   app.decorate('config', config)
   const clock = deps.clock ?? systemClock
@@ -103,9 +108,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('auditSealer', sealer)
   const imports = importWorker(db, app.clock, config.imports, app.log)
   app.decorate('importWorker', imports)
+  const signer = await loadStatementSigner(config)
+  app.decorate('statementSigner', signer)
+  const checkpointer = auditCheckpointer(db, clock, signer, config.auditCheckpointIntervalMs, app.log)
+  app.decorate('auditCheckpointer', checkpointer)
   app.addHook('onReady', async () => {
     refresher.start()
     sealer.start()
+    checkpointer.start()
     imports.start()
   })
   app.addHook('onClose', async () => {
@@ -116,6 +126,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // The last writes are chained before the instance goes away (another instance or the next
     // start would chain them otherwise).
     await sealer.stop()
+    await checkpointer.stop()
     await sealer.runOnce().catch(() => undefined)
     if (!deps.db) await db.close()
   })

@@ -12,6 +12,12 @@ export interface Config {
   /** Directory of the embedded database and the development keys; `memory://` keeps everything in memory. */
   dataDir: string
   dbPoolMax: number
+  /** How long getting a connection to the PostgreSQL server may take (a new one, or a free one from the pool). */
+  dbConnectTimeoutMs: number
+  /** Longest a statement may run: the server cancels it, and the client gives up a little later if the server does not answer. */
+  dbStatementTimeoutMs: number
+  /** Longest a session may sit idle inside an open transaction before the server ends it. */
+  dbIdleInTransactionTimeoutMs: number
   migrateOnStart: boolean
   bodyLimit: number
   corsOrigins: string[] | true | false
@@ -38,6 +44,8 @@ export interface Config {
   /** How often stale stored enterprise documents are rebuilt; 0 turns the background refresh off. */
   documentRefreshIntervalMs: number
   auditSealIntervalMs: number
+  /** How often the chain's head is signed as a checkpoint (when it moved); 0 turns it off. */
+  auditCheckpointIntervalMs: number
   imports: {
     /** Largest spreadsheet an import accepts (a larger body gets 413). */
     maxBytes: number
@@ -167,6 +175,9 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: str('DATA_DIR') ?? './.data',
     dbPoolMax: int('DB_POOL_MAX', 10, 1, 200),
+    dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 3000, 100, 600_000),
+    dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    dbIdleInTransactionTimeoutMs: int('DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 100, 3_600_000),
     migrateOnStart: bool('MIGRATE_ON_START', true),
     bodyLimit: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     corsOrigins,
@@ -185,6 +196,7 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyTtlHours: int('IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 90),
     documentRefreshIntervalMs: int('DOCUMENT_REFRESH_INTERVAL_MS', 1000, 0, 3_600_000),
     auditSealIntervalMs: int('AUDIT_SEAL_INTERVAL_MS', 200, 0, 3_600_000),
+    auditCheckpointIntervalMs: int('AUDIT_CHECKPOINT_INTERVAL_MS', 600_000, 0, 86_400_000),
     imports: {
       maxBytes: int('IMPORT_MAX_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxRows: int('IMPORT_MAX_ROWS', 200_000, 1, 1_048_575),

@@ -2,7 +2,7 @@
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig } from './config.ts'
 import { buildApp } from './app.ts'
-import { createDatabase } from './db/client.ts'
+import { createDatabase, databaseTimeouts } from './db/client.ts'
 import { migrate, MigrationError } from './db/migrate.ts'
 import { mintToken, SCOPES } from './plugins/auth.ts'
 
@@ -19,7 +19,7 @@ async function main() {
   }
 
   // A first start on a new embedded database begins from the install-time migrated template.
-  const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax, newEmbeddedFrom: 'migrated' })
+  const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax, timeouts: databaseTimeouts(config), newEmbeddedFrom: 'migrated' })
   if (config.migrateOnStart) {
     try {
       await migrate(db)

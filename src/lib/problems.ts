@@ -36,6 +36,8 @@ export const PROBLEM_CODES = {
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal server error' },
   not_ready: { status: 503, title: 'Service not ready' },
+  database_unavailable: { status: 503, title: 'Database unavailable' },
+  database_timeout: { status: 503, title: 'Database did not answer in time' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ProblemCode = keyof typeof PROBLEM_CODES
