@@ -9,6 +9,11 @@ export interface Config {
   logLevel: string
   /** PostgreSQL server URL; when absent the embedded database is used. */
   databaseUrl: string | undefined
+  /**
+   * PostgreSQL URL of the role that owns the schema, for migrations; the application (DATABASE_URL)
+   * then runs as a role that owns nothing and is granted what it needs after each migration.
+   */
+  migrationDatabaseUrl: string | undefined
   /** Directory of the embedded database and the development keys; `memory://` keeps everything in memory. */
   dataDir: string
   dbPoolMax: number
@@ -167,12 +172,14 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('NODE_ENV=production needs a statement signing key: set SIGNING_KEY or SIGNING_KEY_FILE')
   }
 
+  if (str('MIGRATION_DATABASE_URL') && !str('DATABASE_URL')) problems.push('MIGRATION_DATABASE_URL needs DATABASE_URL: it names the owner role of a PostgreSQL server, not of the embedded database')
   const config: Config = {
     nodeEnv,
     host: str('HOST') ?? '0.0.0.0',
     port: int('PORT', 3000, 0, 65535),
     logLevel,
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    migrationDatabaseUrl: url('MIGRATION_DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: str('DATA_DIR') ?? './.data',
     dbPoolMax: int('DB_POOL_MAX', 10, 1, 200),
     dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 3000, 100, 600_000),

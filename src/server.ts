@@ -3,7 +3,8 @@ import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig } from './config.ts'
 import { buildApp } from './app.ts'
 import { createDatabase, databaseTimeouts } from './db/client.ts'
-import { migrate, MigrationError } from './db/migrate.ts'
+import { MigrationError } from './db/migrate.ts'
+import { migrateAsConfigured } from './db/roles.ts'
 import { mintToken, SCOPES } from './plugins/auth.ts'
 
 async function main() {
@@ -22,7 +23,7 @@ async function main() {
   const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax, timeouts: databaseTimeouts(config), newEmbeddedFrom: 'migrated' })
   if (config.migrateOnStart) {
     try {
-      await migrate(db)
+      await migrateAsConfigured(config, db)
     } catch (error) {
       await db.close()
       if (error instanceof MigrationError) {

@@ -142,6 +142,8 @@ t.test('a workflow over every operation keeps the contract both ways', async (t)
   t.equal((await call(t, 'listAuditEvents', 'GET', `/v1/audit-events?entityId=${id}`, { headers: audit })).status, 200)
   t.equal((await call(t, 'listAuditEvents', 'GET', `/v1/audit-events?entityType=qualification_type&entityId=${code}`, { headers: audit })).status, 200)
   t.equal((await call(t, 'verifyAuditChain', 'GET', '/v1/audit-events/verify', { headers: audit })).status, 200)
+  await app.auditCheckpointer.runOnce()
+  t.equal((await call(t, 'listAuditCheckpoints', 'GET', '/v1/audit-checkpoints?limit=2')).status, 200)
 
   const verified = await call(t, 'verifyPublicly', 'GET', `/v1/public/verify?uscc=${uscc}&from=singlemessage&isappinstalled=0`)
   t.equal(verified.status, 200)
