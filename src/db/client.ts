@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
+import { lockDataDir } from './data-dir-lock.ts'
 import { PrismaClient } from '../generated/prisma/client.ts'
 
 export type { PrismaClient }
@@ -298,13 +299,20 @@ async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migra
   const inMemory = dataDir === 'memory://'
   const pgdata = `${dataDir.replace(/\/$/, '')}/pgdata`
   if (!inMemory) mkdirSync(dataDir, { recursive: true })
+  // One process at a time (src/db/data-dir-lock.ts): refused here, before anything is read.
+  const lock = inMemory ? undefined : lockDataDir(dataDir)
   // A new database starts from an install-time template rather than running initdb in WASM: empty,
   // or for the service's own start (server.ts) with the install's migrations already applied.
   const loadDataDir = inMemory || !existsSync(pgdata) ? ((newFrom === 'migrated' ? embeddedTemplate('migrated') : undefined) ?? embeddedTemplate()) : undefined
   // Loaded only here: the embedded engine adds about 40 MB to a process that never uses it.
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')])
   const lite = new PGlite(inMemory ? 'memory://' : pgdata, loadDataDir ? { loadDataDir } : {})
-  await lite.waitReady
+  try {
+    await lite.waitReady
+  } catch (error) {
+    lock?.release()
+    throw error
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) })
   const session: Session = {
     query: async (text, params = []) => (await lite.query<never>(text, params)).rows,
@@ -351,6 +359,7 @@ async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migra
     async close() {
       await prisma.$disconnect()
       await lite.close()
+      lock?.release()
     },
   }
 }
