@@ -87,14 +87,21 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('clock', clock)
   // Requests still running when the app closes finish before the database goes away
   // (bounded by SHUTDOWN_TIMEOUT_MS); closing the pool under them would turn them into 500s.
+  // A request is done when its response is sent or its connection closes: a client that aborts
+  // mid-body gets no onResponse, and must not hold the shutdown up until the timeout.
   let inFlight = 0
   let drained: (() => void) | undefined
-  app.addHook('onRequest', async () => {
+  const counted = new WeakSet<object>()
+  const done = (request: object) => {
+    if (counted.delete(request) && --inFlight === 0) drained?.()
+  }
+  app.addHook('onRequest', async (request, reply) => {
     inFlight++
+    counted.add(request)
+    reply.raw.once('close', () => done(request))
   })
-  app.addHook('onResponse', async () => {
-    if (--inFlight === 0) drained?.()
-  })
+  app.addHook('onResponse', async (request) => done(request))
+  app.addHook('onRequestAbort', async (request) => done(request))
   app.decorate('drain', async () => {
     if (inFlight === 0) return
     await new Promise<void>((resolve) => {
