@@ -9,12 +9,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.ts'
 import { createDatabase, databaseTimeouts, type Database } from './db/client.ts'
 import authPlugin from './plugins/auth.ts'
-import errorsPlugin, { frameworkErrors } from './plugins/errors.ts'
+import errorsPlugin, { clientErrorHandler, frameworkErrors } from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import bodyEncodingPlugin from './plugins/body-encoding.ts'
 import metricsPlugin from './plugins/metrics.ts'
+import { publicBudget, SharedBudgetStore } from './plugins/public-rate-limit.ts'
 import { compileForPart } from './lib/validate.ts'
+import { AppError } from './lib/problems.ts'
 import { buildLazySerializer } from './lib/serializer.ts'
 import healthRoutes from './modules/health/health.routes.ts'
 import referenceRoutes from './modules/reference/reference.routes.ts'
@@ -72,9 +74,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    return503OnClosing: true,
-    // Router failures (bad percent-encoding, over-long path segments) are problem documents too.
+    // Requests arriving while the instance shuts down get a problem document (the hook below), not Fastify's plain 503.
+    return503OnClosing: false,
+    // Router failures (bad percent-encoding, over-long path segments) and the HTTP parser's (431) are problem documents too.
     frameworkErrors,
+    clientErrorHandler,
     schemaController: { compilersFactory: { buildSerializer: buildLazySerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -95,7 +99,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const done = (request: object) => {
     if (counted.delete(request) && --inFlight === 0) drained?.()
   }
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
   app.addHook('onRequest', async (request, reply) => {
+    if (closing) throw new AppError('not_ready', 'this instance is shutting down; retry (another instance may answer)', {}, { 'retry-after': '1', connection: 'close' })
     inFlight++
     counted.add(request)
     reply.raw.once('close', () => done(request))
@@ -150,7 +159,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Idempotency-Replayed', 'Retry-After'],
     })
   }
-  await app.register(rateLimit, { global: false })
+  // One budget per client address across all public routes (src/plugins/public-rate-limit.ts).
+  app.addHook('onRoute', publicBudget(config.publicRateLimit))
+  await app.register(rateLimit, { global: false, store: SharedBudgetStore as never })
   await app.register(openapiPlugin)
   await app.register(authPlugin, { config })
   await app.register(idempotencyPlugin, { ttlHours: config.idempotencyTtlHours })

@@ -41,6 +41,7 @@ export const PROBLEMS_ZH: Record<ProblemCode, { title: string; detail: string }>
   idempotency_in_progress: { title: '同一幂等键的请求仍在处理中', detail: '使用此 Idempotency-Key 的第一个请求尚未完成，请按 Retry-After 稍后重试。' },
   precondition_failed: { title: '前置条件不满足', detail: 'If-Match 与当前 ETag 不一致：记录已被他人修改，请重新读取后再提交。' },
   payload_too_large: { title: '请求体过大', detail: '请求体超过了允许的大小，请拆分后提交。' },
+  headers_too_large: { title: '请求头过大', detail: '请求头超过了服务器接受的大小（16 kB），请减少 Cookie 或其他请求头。' },
   unsupported_media_type: { title: '不支持的媒体类型', detail: '请以 application/json（UTF-8，或声明 charset=GBK/GB18030）发送请求体；PATCH 使用 application/merge-patch+json。' },
   idempotency_key_reused: { title: '幂等键已用于不同的请求', detail: '此 Idempotency-Key 已用于内容不同的请求；新请求请使用新的幂等键。' },
   batch_rejected: { title: '批量请求被拒绝，未写入任何数据', detail: '原子批量请求中有条目被拒绝，整批未写入，详见 items。' },

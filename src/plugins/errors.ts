@@ -2,7 +2,7 @@
 // are logged in full with the request id and answered with a generic 500.
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, problemBody, problems, type FieldError, type ProblemCode } from '../lib/problems.ts'
+import { AppError, PROBLEM_CODES, problemBody, problems, type FieldError, type ProblemCode } from '../lib/problems.ts'
 import { detailZh, fieldMessageZh, preferredLanguage, PROBLEMS_ZH } from '../lib/problems-zh.ts'
 import { INSTANT_FORMS } from '../lib/time.ts'
 import { databaseFailure } from '../db/failures.ts'
@@ -136,6 +136,24 @@ export function localizeBatch<T extends { items: { problem?: unknown }[] }>(requ
 }
 
 /**
+ * The security headers helmet sets (src/app.ts), for answers given before any hook runs: the
+ * router's failures and the HTTP parser's (431). Kept equal to helmet's by test/reliability/framework-errors.test.ts.
+ */
+export const SECURITY_HEADERS: Record<string, string> = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'cross-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+}
+
+/**
  * For Fastify's `frameworkErrors` option (set where the instance is created): the router's own
  * failures — a malformed percent-encoding, a path parameter over `maxParamLength` — otherwise
  * answer with Fastify's plain JSON instead of a problem document.
@@ -143,7 +161,33 @@ export function localizeBatch<T extends { items: { problem?: unknown }[] }>(requ
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is longer than any identifier of this API' : 'the URL is not valid (malformed percent-encoding)'
   request.log.info({ code: error.code }, 'request rejected by the router')
+  reply.headers(SECURITY_HEADERS).header('x-request-id', request.id)
   return sendProblem(reply, request, 'bad_request', detail)
+}
+
+/**
+ * For Fastify's `clientErrorHandler` option: what the HTTP parser refuses before there is a request
+ * (headers over the size limit: 431; anything unparseable: 400), as a problem document with the
+ * security headers, instead of Fastify's plain JSON.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (!socket.writable) {
+    socket.destroy(error)
+    return
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW'
+  const code: ProblemCode = tooLarge ? 'headers_too_large' : 'bad_request'
+  const body = JSON.stringify(problemBody(code, tooLarge ? 'the request headers are larger than this server accepts (16 kB)' : 'the request could not be parsed as HTTP', undefined))
+  const status = PROBLEM_CODES[code].status
+  const headers = {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/problem+json; charset=utf-8',
+    'content-language': 'en',
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  }
+  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')
+  socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${head}\r\n\r\n${body}`)
 }
 
 /** In Unicode mode a surrogate pair is one code point: what matches is a lone surrogate. */
