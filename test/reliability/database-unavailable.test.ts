@@ -87,4 +87,36 @@ else {
     await untilReady()
     for (const [what, send] of requests) t.ok((await send()).statusCode < 300, `${what} succeeds again`)
   })
+
+  t.test('load with the database stopped mid-run: no acknowledged write is lost, and each has its audit entry', async (t) => {
+    const tag = `负载${Date.now().toString(36)}`
+    const acknowledged: string[] = []
+    const statuses = new Map<number, number>()
+    let stopped = false
+    const worker = async () => {
+      for (let i = 0; i < 40; i++) {
+        const uscc = newUscc()
+        const res = await app.inject({ method: 'POST', url: '/v1/enterprises', headers: writer, payload: { uscc, name: `德州${tag}有限公司`, countyCode: '371402' } })
+        statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
+        if (res.statusCode === 201) acknowledged.push(uscc)
+        else t.equal(res.statusCode, 503, `a write refused while the database is down is a 503 (${res.statusCode})`)
+        // The database stops under load, once a quarter of the writes are in.
+        if (!stopped && acknowledged.length >= 40) {
+          stopped = true
+          server.stop()
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: 8 }, worker))
+    t.ok(stopped, 'the database was stopped mid-run')
+    server.start()
+    await untilReady()
+    const rows = await db.query<{ uscc: string }>('SELECT uscc FROM enterprise WHERE name = $1', [`德州${tag}有限公司`])
+    const audited = await db.query<{ entity_id: string }>(`SELECT entity_id FROM audit_event WHERE operation = 'enterprise.create' AND entity_id = ANY($1::text[])`, [rows.map((r) => r.uscc)])
+    const stored = new Set(rows.map((r) => r.uscc))
+    t.comment(`statuses ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}; ${acknowledged.length} acknowledged, ${rows.length} rows, ${audited.length} audit entries`)
+    t.same(acknowledged.filter((u) => !stored.has(u)), [], 'every acknowledged write is stored')
+    t.equal(rows.length, acknowledged.length, '2xx count = rows (no write committed without its acknowledgement)')
+    t.equal(audited.length, rows.length, 'rows = audit entries')
+  })
 }
