@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.ts'
 import { createDatabase, databaseTimeouts, type Database } from './db/client.ts'
 import authPlugin from './plugins/auth.ts'
-import errorsPlugin, { clientErrorHandler, frameworkErrors } from './plugins/errors.ts'
+import errorsPlugin, { clientErrorHandler, frameworkErrors, SECURITY_HEADERS } from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import bodyEncodingPlugin from './plugins/body-encoding.ts'
@@ -104,7 +104,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     closing = true
   })
   app.addHook('onRequest', async (request, reply) => {
-    if (closing) throw new AppError('not_ready', 'this instance is shutting down; retry (another instance may answer)', {}, { 'retry-after': '1', connection: 'close' })
+    // Before helmet's hook has run: its headers are added by hand.
+    if (closing) throw new AppError('not_ready', 'this instance is shutting down; retry (another instance may answer)', {}, { ...SECURITY_HEADERS, 'retry-after': '1', connection: 'close' })
     inFlight++
     counted.add(request)
     reply.raw.once('close', () => done(request))
