@@ -80,6 +80,8 @@ t.test('a lone surrogate in any string of any JSON body is a 400 pointing at the
   const app = await build(t, { PUBLIC_RATE_LIMIT_MAX: '1000000' })
   const auth = await bearer()
   let checked = 0
+  for (const o of operations.filter((o) => o.bodySchema)) t.ok(o.body !== undefined, `${o.where}: its JSON body has an example to spoil`)
+  t.ok(operations.filter((o) => o.bodySchema).length >= 9, 'every operation with a JSON body is covered')
   for (const o of operations.filter((o) => o.body !== undefined)) {
     const pointers = stringPointers(o.body)
     t.ok(pointers.length > 0 || o.method === 'patch', `${o.where}: its example has strings to spoil`)
