@@ -182,7 +182,7 @@ export function loadConfig(env: Env = process.env): Config {
     migrationDatabaseUrl: url('MIGRATION_DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: str('DATA_DIR') ?? './.data',
     dbPoolMax: int('DB_POOL_MAX', 10, 1, 200),
-    dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 3000, 100, 600_000),
+    dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 1000, 100, 600_000),
     dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     dbIdleInTransactionTimeoutMs: int('DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 100, 3_600_000),
     migrateOnStart: bool('MIGRATE_ON_START', true),

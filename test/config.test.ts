@@ -116,7 +116,7 @@ t.test('AUTH_JWKS_FILE must be a readable key set, reported with the other probl
 })
 
 t.test('database timeouts, the migration role and the checkpoint interval (issue 11)', async (t) => {
-  t.match(loadConfig({}), { dbConnectTimeoutMs: 3000, dbStatementTimeoutMs: 30_000, dbIdleInTransactionTimeoutMs: 60_000, migrationDatabaseUrl: undefined, auditCheckpointIntervalMs: 600_000 })
+  t.match(loadConfig({}), { dbConnectTimeoutMs: 1000, dbStatementTimeoutMs: 30_000, dbIdleInTransactionTimeoutMs: 60_000, migrationDatabaseUrl: undefined, auditCheckpointIntervalMs: 600_000 })
   const two = loadConfig({ DATABASE_URL: 'postgresql://app@db/haopin', MIGRATION_DATABASE_URL: 'postgresql://owner@db/haopin', DB_STATEMENT_TIMEOUT_MS: '5000' })
   t.equal(two.migrationDatabaseUrl, 'postgresql://owner@db/haopin')
   t.equal(two.dbStatementTimeoutMs, 5000)
