@@ -80,8 +80,10 @@ export async function privatePostgres(t: TapLike): Promise<PrivatePostgres> {
     return [postmaster, ...children]
   }
   let frozen: number[] = []
-  start()
-  t.teardown(() => {
+  let removed = false
+  const remove = () => {
+    if (removed) return
+    removed = true
     for (const pid of frozen) process.kill(pid, 'SIGCONT')
     try {
       as(`${BIN}/pg_ctl`, ['-D', data, '-m', 'immediate', '-w', 'stop'])
@@ -89,7 +91,16 @@ export async function privatePostgres(t: TapLike): Promise<PrivatePostgres> {
       // already stopped
     }
     rmSync(dir, { recursive: true, force: true })
-  })
+  }
+  // Also when the test process ends without its teardown (a crash): no server is left running.
+  process.once('exit', remove)
+  try {
+    start()
+  } catch (error) {
+    remove()
+    throw error
+  }
+  t.teardown(remove)
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     port,
