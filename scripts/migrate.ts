@@ -1,13 +1,15 @@
-// npm run db:migrate — applies pending migrations to DATABASE_URL (or the embedded database in DATA_DIR).
+// npm run db:migrate — applies pending migrations to DATABASE_URL (or the embedded database in DATA_DIR);
+// with MIGRATION_DATABASE_URL, as that owner role, then grants DATABASE_URL's role what the service needs.
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/client.ts'
-import { migrate, MigrationError } from '../src/db/migrate.ts'
+import { MigrationError } from '../src/db/migrate.ts'
+import { migrateAsConfigured } from '../src/db/roles.ts'
 
 try {
   const config = loadConfig()
   const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 })
   try {
-    const result = await migrate(db)
+    const result = await migrateAsConfigured(config, db)
     console.log(
       result.applied.length > 0
         ? `Applied ${result.applied.length} migration(s): ${result.applied.join(', ')}`

@@ -7,14 +7,16 @@ import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.ts'
-import { createDatabase, type Database } from './db/client.ts'
+import { createDatabase, databaseTimeouts, type Database } from './db/client.ts'
 import authPlugin from './plugins/auth.ts'
-import errorsPlugin, { frameworkErrors } from './plugins/errors.ts'
+import errorsPlugin, { clientErrorHandler, frameworkErrors, SECURITY_HEADERS } from './plugins/errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import bodyEncodingPlugin from './plugins/body-encoding.ts'
 import metricsPlugin from './plugins/metrics.ts'
+import { publicBudget, SharedBudgetStore } from './plugins/public-rate-limit.ts'
 import { compileForPart } from './lib/validate.ts'
+import { AppError } from './lib/problems.ts'
 import { buildLazySerializer } from './lib/serializer.ts'
 import healthRoutes from './modules/health/health.routes.ts'
 import referenceRoutes from './modules/reference/reference.routes.ts'
@@ -31,6 +33,8 @@ import progressPageRoutes from './modules/targets/progress-page.routes.ts'
 import revocationRoutes from './modules/revocations/revocations.routes.ts'
 import { documentRefresher, type DocumentRefresher } from './modules/enterprises/document-cache/index.ts'
 import { auditSealer } from './modules/audit/audit-sealer.ts'
+import { auditCheckpointer } from './modules/audit/audit-checkpointer.ts'
+import { loadStatementSigner, type StatementSigner } from './modules/public/statement-key.ts'
 import type { Periodic } from './lib/periodic.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 
@@ -45,6 +49,9 @@ declare module 'fastify' {
     documentRefresher: DocumentRefresher
     auditSealer: Periodic
     importWorker: ImportWorker
+    /** The registry's key for signed statements and audit checkpoints. */
+    statementSigner: StatementSigner
+    auditCheckpointer: Periodic
   }
 }
 
@@ -70,29 +77,44 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    return503OnClosing: true,
-    // Router failures (bad percent-encoding, over-long path segments) are problem documents too.
+    // Requests arriving while the instance shuts down get a problem document (the hook below), not Fastify's plain 503.
+    return503OnClosing: false,
+    // Router failures (bad percent-encoding, over-long path segments) and the HTTP parser's (431) are problem documents too.
     frameworkErrors,
+    clientErrorHandler,
     schemaController: { compilersFactory: { buildSerializer: buildLazySerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(compileForPart)
 
-  const db = deps.db ?? (await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax }))
+  const db = deps.db ?? (await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax, timeouts: databaseTimeouts(config) }))
   app.decorate('db', db)
   app.decorate('config', config)
   const clock = deps.clock ?? systemClock
   app.decorate('clock', clock)
   // Requests still running when the app closes finish before the database goes away
   // (bounded by SHUTDOWN_TIMEOUT_MS); closing the pool under them would turn them into 500s.
+  // A request is done when its response is sent or its connection closes: a client that aborts
+  // mid-body gets no onResponse, and must not hold the shutdown up until the timeout.
   let inFlight = 0
   let drained: (() => void) | undefined
-  app.addHook('onRequest', async () => {
+  const counted = new WeakSet<object>()
+  const done = (request: object) => {
+    if (counted.delete(request) && --inFlight === 0) drained?.()
+  }
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onRequest', async (request, reply) => {
+    // Before helmet's hook has run: its headers are added by hand.
+    if (closing) throw new AppError('not_ready', 'this instance is shutting down; retry (another instance may answer)', {}, { ...SECURITY_HEADERS, 'retry-after': '1', connection: 'close' })
     inFlight++
+    counted.add(request)
+    reply.raw.once('close', () => done(request))
   })
-  app.addHook('onResponse', async () => {
-    if (--inFlight === 0) drained?.()
-  })
+  app.addHook('onResponse', async (request) => done(request))
+  app.addHook('onRequestAbort', async (request) => done(request))
   app.decorate('drain', async () => {
     if (inFlight === 0) return
     await new Promise<void>((resolve) => {
@@ -106,9 +128,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('auditSealer', sealer)
   const imports = importWorker(db, app.clock, config.imports, app.log)
   app.decorate('importWorker', imports)
+  const signer = await loadStatementSigner(config)
+  app.decorate('statementSigner', signer)
+  const checkpointer = auditCheckpointer(db, clock, signer, config.auditCheckpointIntervalMs, app.log)
+  app.decorate('auditCheckpointer', checkpointer)
   app.addHook('onReady', async () => {
     refresher.start()
     sealer.start()
+    checkpointer.start()
     imports.start()
   })
   app.addHook('onClose', async () => {
@@ -119,6 +146,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // The last writes are chained before the instance goes away (another instance or the next
     // start would chain them otherwise).
     await sealer.stop()
+    await checkpointer.stop()
     await sealer.runOnce().catch(() => undefined)
     if (!deps.db) await db.close()
   })
@@ -135,7 +163,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Idempotency-Replayed', 'Retry-After'],
     })
   }
-  await app.register(rateLimit, { global: false })
+  // One budget per client address across all public routes (src/plugins/public-rate-limit.ts).
+  app.addHook('onRoute', publicBudget(config.publicRateLimit))
+  await app.register(rateLimit, { global: false, store: SharedBudgetStore as never })
   await app.register(openapiPlugin)
   await app.register(authPlugin, { config })
   await app.register(idempotencyPlugin, { ttlHours: config.idempotencyTtlHours })

@@ -9,9 +9,20 @@ export interface Config {
   logLevel: string
   /** PostgreSQL server URL; when absent the embedded database is used. */
   databaseUrl: string | undefined
+  /**
+   * PostgreSQL URL of the role that owns the schema, for migrations; the application (DATABASE_URL)
+   * then runs as a role that owns nothing and is granted what it needs after each migration.
+   */
+  migrationDatabaseUrl: string | undefined
   /** Directory of the embedded database and the development keys; `memory://` keeps everything in memory. */
   dataDir: string
   dbPoolMax: number
+  /** How long getting a connection to the PostgreSQL server may take (a new one, or a free one from the pool). */
+  dbConnectTimeoutMs: number
+  /** Longest a statement may run: the server cancels it, and the client gives up a little later if the server does not answer. */
+  dbStatementTimeoutMs: number
+  /** Longest a session may sit idle inside an open transaction before the server ends it. */
+  dbIdleInTransactionTimeoutMs: number
   migrateOnStart: boolean
   bodyLimit: number
   corsOrigins: string[] | true | false
@@ -38,6 +49,8 @@ export interface Config {
   /** How often stale stored enterprise documents are rebuilt; 0 turns the background refresh off. */
   documentRefreshIntervalMs: number
   auditSealIntervalMs: number
+  /** How often the chain's head is signed as a checkpoint (when it moved); 0 turns it off. */
+  auditCheckpointIntervalMs: number
   imports: {
     /** Largest spreadsheet an import accepts (a larger body gets 413). */
     maxBytes: number
@@ -159,14 +172,19 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('NODE_ENV=production needs a statement signing key: set SIGNING_KEY or SIGNING_KEY_FILE')
   }
 
+  if (str('MIGRATION_DATABASE_URL') && !str('DATABASE_URL')) problems.push('MIGRATION_DATABASE_URL needs DATABASE_URL: it names the owner role of a PostgreSQL server, not of the embedded database')
   const config: Config = {
     nodeEnv,
     host: str('HOST') ?? '0.0.0.0',
     port: int('PORT', 3000, 0, 65535),
     logLevel,
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    migrationDatabaseUrl: url('MIGRATION_DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: str('DATA_DIR') ?? './.data',
     dbPoolMax: int('DB_POOL_MAX', 10, 1, 200),
+    dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 1000, 100, 600_000),
+    dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    dbIdleInTransactionTimeoutMs: int('DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 100, 3_600_000),
     migrateOnStart: bool('MIGRATE_ON_START', true),
     bodyLimit: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     corsOrigins,
@@ -185,6 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyTtlHours: int('IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 90),
     documentRefreshIntervalMs: int('DOCUMENT_REFRESH_INTERVAL_MS', 1000, 0, 3_600_000),
     auditSealIntervalMs: int('AUDIT_SEAL_INTERVAL_MS', 200, 0, 3_600_000),
+    auditCheckpointIntervalMs: int('AUDIT_CHECKPOINT_INTERVAL_MS', 600_000, 0, 86_400_000),
     imports: {
       maxBytes: int('IMPORT_MAX_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxRows: int('IMPORT_MAX_ROWS', 200_000, 1, 1_048_575),

@@ -2,9 +2,24 @@
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig } from './config.ts'
 import { buildApp } from './app.ts'
-import { createDatabase } from './db/client.ts'
-import { migrate, MigrationError } from './db/migrate.ts'
+import { createDatabase, databaseTimeouts } from './db/client.ts'
+import { MigrationError } from './db/migrate.ts'
+import { DataDirInUseError } from './db/data-dir-lock.ts'
+import { migrateAsConfigured } from './db/roles.ts'
 import { mintToken, SCOPES } from './plugins/auth.ts'
+
+/** The database, or exit with the reason when its data directory is another process's. */
+async function openDatabase(options: Parameters<typeof createDatabase>[0]) {
+  try {
+    return await createDatabase(options)
+  } catch (error) {
+    if (error instanceof DataDirInUseError) {
+      console.error(`Refusing to start: ${error.message}`)
+      process.exit(1)
+    }
+    throw error
+  }
+}
 
 async function main() {
   let config
@@ -19,10 +34,10 @@ async function main() {
   }
 
   // A first start on a new embedded database begins from the install-time migrated template.
-  const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax, newEmbeddedFrom: 'migrated' })
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax, timeouts: databaseTimeouts(config), newEmbeddedFrom: 'migrated' })
   if (config.migrateOnStart) {
     try {
-      await migrate(db)
+      await migrateAsConfigured(config, db)
     } catch (error) {
       await db.close()
       if (error instanceof MigrationError) {

@@ -114,3 +114,13 @@ t.test('AUTH_JWKS_FILE must be a readable key set, reported with the other probl
   t.match(problemsOf({ ...env, AUTH_JWKS_FILE: file('broken.json', '{"keys": [') }), [/AUTH_JWKS_FILE cannot be read as JSON/])
   t.match(problemsOf({ ...env, AUTH_JWKS_FILE: file('key.json', '{"kty":"OKP"}') }), [/AUTH_JWKS_FILE must contain a JSON Web Key Set/])
 })
+
+t.test('database timeouts, the migration role and the checkpoint interval (issue 11)', async (t) => {
+  t.match(loadConfig({}), { dbConnectTimeoutMs: 1000, dbStatementTimeoutMs: 30_000, dbIdleInTransactionTimeoutMs: 60_000, migrationDatabaseUrl: undefined, auditCheckpointIntervalMs: 600_000 })
+  const two = loadConfig({ DATABASE_URL: 'postgresql://app@db/haopin', MIGRATION_DATABASE_URL: 'postgresql://owner@db/haopin', DB_STATEMENT_TIMEOUT_MS: '5000' })
+  t.equal(two.migrationDatabaseUrl, 'postgresql://owner@db/haopin')
+  t.equal(two.dbStatementTimeoutMs, 5000)
+  t.match(problemsOf({ MIGRATION_DATABASE_URL: 'postgresql://owner@db/haopin' }), [/MIGRATION_DATABASE_URL needs DATABASE_URL/])
+  t.match(problemsOf({ DB_CONNECT_TIMEOUT_MS: '0', DB_STATEMENT_TIMEOUT_MS: 'x', DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '-5' }), [/^DB_CONNECT_TIMEOUT_MS/, /^DB_STATEMENT_TIMEOUT_MS/, /^DB_IDLE_IN_TRANSACTION_TIMEOUT_MS/])
+  t.match(problemsOf({ DATABASE_URL: 'postgresql://app@db/haopin', MIGRATION_DATABASE_URL: 'mysql://x@db/y' }), [/MIGRATION_DATABASE_URL must use/])
+})

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
+import { lockDataDir } from './data-dir-lock.ts'
 import { PrismaClient } from '../generated/prisma/client.ts'
 
 export type { PrismaClient }
@@ -95,20 +96,50 @@ export interface DatabaseOptions {
   poolMax?: number
   /** A new embedded database: empty (default), or with the migrations known at install applied (a first start). */
   newEmbeddedFrom?: 'empty' | 'migrated'
+  /** Limits on a PostgreSQL server (none when absent); the embedded database is in-process and has none. */
+  timeouts?: DatabaseTimeouts
 }
+
+export interface DatabaseTimeouts {
+  /** Getting a connection: a new one, or a free one from a full pool. */
+  connectMs: number
+  /** statement_timeout on the server; the client gives up on a silent server a moment after it. */
+  statementMs: number
+  /** idle_in_transaction_session_timeout on the server. */
+  idleInTransactionMs: number
+}
+
+/** The limits a configuration sets. */
+export const databaseTimeouts = (config: { dbConnectTimeoutMs: number; dbStatementTimeoutMs: number; dbIdleInTransactionTimeoutMs: number }): DatabaseTimeouts => ({
+  connectMs: config.dbConnectTimeoutMs,
+  statementMs: config.dbStatementTimeoutMs,
+  idleInTransactionMs: config.dbIdleInTransactionTimeoutMs,
+})
+
+/** How much longer than statement_timeout the client waits for an answer before it gives the connection up. */
+const CLIENT_GRACE_MS = 250
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl
-    ? createServerDatabase(options.databaseUrl, options.poolMax ?? 10)
+    ? createServerDatabase(options.databaseUrl, options.poolMax ?? 10, options.timeouts)
     : createEmbeddedDatabase(options.dataDir ?? './.data', options.newEmbeddedFrom)
 }
 
-function createServerDatabase(connectionString: string, max: number): Database {
+function createServerDatabase(connectionString: string, max: number, timeouts?: DatabaseTimeouts): Database {
   // JIT and parallel workers pay off for long analytical queries only. On the registry's short
   // statements (measured on the 100k dataset) JIT added ~0.4 s to list queries with a high cost
   // estimate, and starting workers took longer than the whole first page.
-  const settings = '-c jit=off -c max_parallel_workers_per_gather=0'
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, application_name: 'haopin-registry', options: settings })
+  // The timeouts make an unreachable, stopped or frozen server fail fast instead of hanging
+  // requests: the server cancels long statements itself; a server that does not answer at all
+  // (frozen) is given up by the client (query_timeout), and the connection is discarded.
+  const limits = timeouts
+    ? ` -c statement_timeout=${timeouts.statementMs} -c idle_in_transaction_session_timeout=${timeouts.idleInTransactionMs}`
+    : ''
+  const settings = `-c jit=off -c max_parallel_workers_per_gather=0${limits}`
+  const clientLimits = timeouts
+    ? { connectionTimeoutMillis: timeouts.connectMs, query_timeout: timeouts.statementMs + CLIENT_GRACE_MS, keepAlive: true }
+    : {}
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, application_name: 'haopin-registry', options: settings, ...clientLimits })
   // Named statements and transactions run on connections that never re-plan a prepared statement.
   // PostgreSQL otherwise keeps re-planning a statement whose plan for the values at hand looks
   // cheaper than its generic plan: measured on 100,000 enterprises, building a document took
@@ -123,6 +154,7 @@ function createServerDatabase(connectionString: string, max: number): Database {
     idleTimeoutMillis: 30_000,
     application_name: 'haopin-registry',
     options: `${settings} -c plan_cache_mode=force_generic_plan`,
+    ...clientLimits,
   })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
@@ -142,6 +174,12 @@ function createServerDatabase(connectionString: string, max: number): Database {
       let ended = false
       let corked = false
       let broken: unknown
+      // A connection lost while checked out (the server stopped) fails its statements; its 'error'
+      // event must not crash the process, and the connection is discarded at release.
+      const lost = (error: Error) => {
+        broken = error
+      }
+      client.on('error', lost)
       // Statements sent in one turn of the event loop leave in one socket write.
       const send = (config: pg.QueryConfig) => {
         if (!corked) {
@@ -206,20 +244,32 @@ function createServerDatabase(connectionString: string, max: number): Database {
         throw error
       } finally {
         // A connection that could not roll back is discarded rather than reused.
+        client.off('error', lost)
         client.release(broken instanceof Error ? broken : undefined)
       }
     },
     async withSession(fn) {
+      // Migrations run here: a statement of theirs may rightly take longer than any request's.
       const client = await pool.connect()
+      let broken: Error | undefined
+      const lost = (error: Error) => {
+        broken = error
+      }
+      client.on('error', lost)
+      const unlimited = timeouts ? { query_timeout: 2_147_483_647 } : {}
+      const run = (text: string, values: unknown[] = []) => client.query({ text, values, ...unlimited } as pg.QueryConfig)
       try {
+        if (timeouts) await run('SET statement_timeout = 0')
         return await fn({
-          query: async (text, params = []) => (await client.query(text, params)).rows,
+          query: async (text, params = []) => (await run(text, params)).rows,
           exec: async (sql) => {
-            await client.query(sql)
+            await run(sql)
           },
         })
       } finally {
-        client.release()
+        if (timeouts) await client.query('RESET statement_timeout').catch((error: Error) => (broken = error))
+        client.off('error', lost)
+        client.release(broken)
       }
     },
     pools: () =>
@@ -249,13 +299,20 @@ async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migra
   const inMemory = dataDir === 'memory://'
   const pgdata = `${dataDir.replace(/\/$/, '')}/pgdata`
   if (!inMemory) mkdirSync(dataDir, { recursive: true })
+  // One process at a time (src/db/data-dir-lock.ts): refused here, before anything is read.
+  const lock = inMemory ? undefined : lockDataDir(dataDir)
   // A new database starts from an install-time template rather than running initdb in WASM: empty,
   // or for the service's own start (server.ts) with the install's migrations already applied.
   const loadDataDir = inMemory || !existsSync(pgdata) ? ((newFrom === 'migrated' ? embeddedTemplate('migrated') : undefined) ?? embeddedTemplate()) : undefined
   // Loaded only here: the embedded engine adds about 40 MB to a process that never uses it.
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')])
   const lite = new PGlite(inMemory ? 'memory://' : pgdata, loadDataDir ? { loadDataDir } : {})
-  await lite.waitReady
+  try {
+    await lite.waitReady
+  } catch (error) {
+    lock?.release()
+    throw error
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) })
   const session: Session = {
     query: async (text, params = []) => (await lite.query<never>(text, params)).rows,
@@ -302,6 +359,7 @@ async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migra
     async close() {
       await prisma.$disconnect()
       await lite.close()
+      lock?.release()
     },
   }
 }

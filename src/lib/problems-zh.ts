@@ -47,6 +47,7 @@ export const PROBLEMS_ZH: Record<ProblemCode, { title: string; detail: string }>
   idempotency_in_progress: { title: '同一幂等键的请求仍在处理中', detail: '使用此 Idempotency-Key 的第一个请求尚未完成，请按 Retry-After 稍后重试。' },
   precondition_failed: { title: '前置条件不满足', detail: 'If-Match 与当前 ETag 不一致：记录已被他人修改，请重新读取后再提交。' },
   payload_too_large: { title: '请求体过大', detail: '请求体超过了允许的大小，请拆分后提交。' },
+  headers_too_large: { title: '请求头过大', detail: '请求头超过了服务器接受的大小（16 kB），请减少 Cookie 或其他请求头。' },
   unsupported_media_type: { title: '不支持的媒体类型', detail: '请以 application/json（UTF-8，或声明 charset=GBK/GB18030）发送请求体；PATCH 使用 application/merge-patch+json。' },
   idempotency_key_reused: { title: '幂等键已用于不同的请求', detail: '此 Idempotency-Key 已用于内容不同的请求；新请求请使用新的幂等键。' },
   batch_rejected: { title: '批量请求被拒绝，未写入任何数据', detail: '原子批量请求中有条目被拒绝，整批未写入，详见 items。' },
@@ -58,12 +59,14 @@ export const PROBLEMS_ZH: Record<ProblemCode, { title: string; detail: string }>
   rate_limited: { title: '请求过于频繁', detail: '请求过于频繁，请按 Retry-After 稍后重试。' },
   internal_error: { title: '服务器内部错误', detail: '发生了意外错误；报告问题时请提供 instance 编号。' },
   not_ready: { title: '服务暂不可用', detail: '服务暂时无法处理请求，请按 Retry-After 稍后重试。' },
+  database_unavailable: { title: '数据库暂不可用', detail: '暂时无法连接数据库，请求未被处理；请按 Retry-After 稍后重试。' },
+  database_timeout: { title: '数据库未及时响应', detail: '数据库未在限定时间内作答，请按 Retry-After 稍后重试（未带 Idempotency-Key 的写入请求，重试前请先查询是否已写入）。' },
 }
 
 const PART_ZH: Record<FieldError['in'], string> = { body: '请求体', query: '查询参数', path: '路径参数', header: '请求头' }
 const TYPE_ZH: Record<string, string> = { string: '字符串', integer: '整数', number: '数字', boolean: '布尔值', object: '对象', array: '数组', null: 'null' }
 
-export const INSTANT_FORMS_ZH = '带时区偏移的日期时间（如 2025-07-01T08:30:00+08:00 或 2025-07-01T00:30:00Z），或日历日期（如 2025-07-01，表示北京时间当日 0 时）'
+export const INSTANT_FORMS_ZH = '带时区偏移的日期时间（如 2025-07-01T08:30:00+08:00 或 2025-07-01T00:30:00Z），或日历日期（如 2025-07-01，表示北京时间当日 0 时），且在协调世界时公元 0001 至 9999 年之间'
 
 /** Field messages the registry writes, in Chinese; an unknown message stays as it is. */
 const FIELD_MESSAGES: [RegExp, (...m: string[]) => string][] = [
@@ -81,7 +84,8 @@ const FIELD_MESSAGES: [RegExp, (...m: string[]) => string][] = [
   [new RegExp(`^must be ${escape(INSTANT_FORMS)}$`), () => `应为${INSTANT_FORMS_ZH}`],
   [/^must not contain the NUL character \(U\+0000\)$/, () => '不能包含 NUL 字符（U+0000）'],
   [/^must not be in the future$/, () => '不能晚于当前时间'],
-  [/^is not a date-time this registry can represent$/, () => '不是本系统可以表示的日期时间'],
+  [/^is not a date-time this registry can represent( \(UTC years 0001 to 9999\))?$/, () => '不是本系统可以表示的日期时间（应在协调世界时公元 0001 至 9999 年之间）'],
+  [/^must be well-formed Unicode \(a lone UTF-16 surrogate was sent\)$/, () => '应为格式正确的 Unicode 文本（请求中含有孤立的 UTF-16 代理项）'],
   [/^is not a cursor returned by this list$/, () => '不是本列表返回的游标（cursor）'],
   [/^is not a valid 统一社会信用代码: must be 18 characters \(got (\d+)\)$/, (_, n) => `不是有效的统一社会信用代码：应为 18 位（实为 ${n} 位）`],
   [/^is not a valid 统一社会信用代码: contains "(.*)", which is not allowed .*$/, (_, c) => `不是有效的统一社会信用代码：含有不允许的字符 "${c}"（允许 0-9 及 A-H、J-N、P、Q、R、T、U、W、X、Y）`],

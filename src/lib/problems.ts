@@ -31,6 +31,7 @@ export const PROBLEM_CODES = {
   idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   precondition_failed: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Request body too large' },
+  headers_too_large: { status: 431, title: 'Request header fields too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
   batch_rejected: { status: 422, title: 'Batch rejected; nothing was written' },
@@ -42,6 +43,8 @@ export const PROBLEM_CODES = {
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal server error' },
   not_ready: { status: 503, title: 'Service not ready' },
+  database_unavailable: { status: 503, title: 'Database unavailable' },
+  database_timeout: { status: 503, title: 'Database did not answer in time' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ProblemCode = keyof typeof PROBLEM_CODES

@@ -15,7 +15,14 @@ const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/
 
 /** The accepted forms, as error messages show them. */
 export const INSTANT_FORMS =
-  'a date-time with its offset, e.g. 2025-07-01T08:30:00+08:00 or 2025-07-01T00:30:00Z, or a calendar date, e.g. 2025-07-01 (the start of that day in Asia/Shanghai)'
+  'a date-time with its offset, e.g. 2025-07-01T08:30:00+08:00 or 2025-07-01T00:30:00Z, or a calendar date, e.g. 2025-07-01 (the start of that day in Asia/Shanghai), in UTC years 0001 to 9999'
+
+/** The earliest and latest instants the registry takes: UTC years 0001 to 9999. */
+export const EARLIEST = new Date('0001-01-01T00:00:00Z').getTime()
+export const LATEST = new Date('9999-12-31T23:59:59.999Z').getTime()
+
+/** Whether a time (milliseconds since the epoch) lies in UTC years 0001–9999. */
+export const representable = (ms: number) => Number.isFinite(ms) && ms >= EARLIEST && ms <= LATEST
 
 /** A date-time or calendar date the schema accepted, as a Date; some RFC 3339 forms (leap seconds) JavaScript cannot represent. */
 export function instant(value: string, where: FieldError['in'], pointer: string): Date
@@ -23,7 +30,7 @@ export function instant(value: string | undefined, where: FieldError['in'], poin
 export function instant(value: string | undefined, where: FieldError['in'], pointer: string): Date | undefined {
   if (value === undefined) return undefined
   const d = new Date(CALENDAR_DATE.test(value) ? `${value}T00:00:00${REGISTRY_OFFSET}` : value)
-  if (Number.isNaN(d.getTime())) throw problems.field(where, pointer, 'is not a date-time this registry can represent')
+  if (!representable(d.getTime())) throw problems.field(where, pointer, 'is not a date-time this registry can represent (UTC years 0001 to 9999)')
   return d
 }
 

@@ -7,6 +7,7 @@ import { fullFormats } from 'ajv-formats/dist/formats.js'
 import { fieldErrorsFromAjv } from '../plugins/errors.ts'
 import { components } from './components.ts'
 import type { FieldError } from './problems.ts'
+import { REGISTRY_OFFSET, representable } from './time.ts'
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
 const options = { removeAdditional: false, useDefaults: true, allErrors: true, strict: false } as const
@@ -15,14 +16,15 @@ export const bodyAjv = addFormats(new Ajv({ ...options, coerceTypes: false }))
 export const textAjv = addFormats(new Ajv({ ...options, coerceTypes: 'array' }))
 
 // RFC 3339 allows a leap second (23:59:60), which neither JavaScript dates nor PostgreSQL
-// timestamps can hold: a date-time must also be an instant `Date` can represent. Year 0000
-// is refused too: PostgreSQL would store it as 1 BC.
+// timestamps can hold: a date-time must also be an instant `Date` can represent, and fall in UTC
+// years 0001–9999, which PostgreSQL stores and the registry writes back as RFC 3339
+// (`0001-01-01T00:00:00+23:59` is in year 0 UTC, i.e. 1 BC; `9999-12-31T23:59:59-23:59` in 10000).
 const rfc3339 = fullFormats['date-time'] as { validate: (value: string) => boolean }
 const calendarDate = fullFormats.date as { validate: (value: string) => boolean }
 for (const ajv of [bodyAjv, textAjv]) {
-  ajv.addFormat('date-time', { type: 'string', validate: (value: string) => rfc3339.validate(value) && !Number.isNaN(Date.parse(value)) && !value.startsWith('0000') })
-  // A calendar date (an Asia/Shanghai day, see src/lib/time.ts); year 0000 as above.
-  ajv.addFormat('date', { type: 'string', validate: (value: string) => calendarDate.validate(value) && !value.startsWith('0000') })
+  ajv.addFormat('date-time', { type: 'string', validate: (value: string) => rfc3339.validate(value) && representable(Date.parse(value)) })
+  // A calendar date: the start of that day in Asia/Shanghai (see src/lib/time.ts), within the same years.
+  ajv.addFormat('date', { type: 'string', validate: (value: string) => calendarDate.validate(value) && representable(Date.parse(`${value}T00:00:00${REGISTRY_OFFSET}`)) })
 }
 
 /** The named schemas (src/lib/components.ts) that route schemas refer to, added once. */

@@ -141,6 +141,8 @@ export default fp(
         if (error instanceof joseErrors.JWTClaimValidationFailed) throw invalidToken(`the token's ${error.claim} claim is not accepted`)
         throw invalidToken('the token is malformed or its signature does not verify')
       }
+      // Every write is attributed to the token's subject: one that names nobody is no identity.
+      if (typeof payload.sub !== 'string' || payload.sub.trim() === '') throw invalidToken('the token\'s sub claim must name the caller')
       const county = payload.county
       if (county !== undefined && (typeof county !== 'string' || !/^\d{6}$/.test(county))) {
         throw invalidToken('the county claim must be a 6-digit division code')

@@ -2,9 +2,13 @@
 // are logged in full with the request id and answered with a generic 500.
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, problemBody, problems, type FieldError, type ProblemCode } from '../lib/problems.ts'
+import { AppError, PROBLEM_CODES, problemBody, problems, type FieldError, type ProblemCode } from '../lib/problems.ts'
 import { detailZh, fieldMessageZh, preferredLanguage, PROBLEMS_ZH } from '../lib/problems-zh.ts'
 import { INSTANT_FORMS } from '../lib/time.ts'
+import { databaseFailure } from '../db/failures.ts'
+
+/** Seconds a caller is asked to wait when the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5
 
 const PART: Record<string, FieldError['in']> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
 
@@ -58,7 +62,14 @@ export function fieldErrorsFromAjv(issues: AjvIssue[], context: string | undefin
   return out
 }
 
-function classify(error: FastifyError): { code: ProblemCode; detail: string; extra?: Record<string, unknown> } {
+function classify(error: FastifyError): { code: ProblemCode; detail: string; extra?: Record<string, unknown>; headers?: Record<string, string> } {
+  const failure = databaseFailure(error)
+  if (failure) {
+    const headers = { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) }
+    return failure === 'timeout'
+      ? { code: 'database_timeout', detail: 'the database did not answer in time; retry later (read a write back before repeating it without an Idempotency-Key)', headers }
+      : { code: 'database_unavailable', detail: 'the database cannot be reached; nothing was done, retry later', headers }
+  }
   if (error.validation) {
     const errors = fieldErrorsFromAjv(error.validation as AjvIssue[], error.validationContext)
     return {
@@ -125,6 +136,24 @@ export function localizeBatch<T extends { items: { problem?: unknown }[] }>(requ
 }
 
 /**
+ * The security headers helmet sets (src/app.ts), for answers given before any hook runs: the
+ * router's failures and the HTTP parser's (431). Kept equal to helmet's by test/reliability/framework-errors.test.ts.
+ */
+export const SECURITY_HEADERS: Record<string, string> = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'cross-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+}
+
+/**
  * For Fastify's `frameworkErrors` option (set where the instance is created): the router's own
  * failures — a malformed percent-encoding, a path parameter over `maxParamLength` — otherwise
  * answer with Fastify's plain JSON instead of a problem document.
@@ -132,21 +161,60 @@ export function localizeBatch<T extends { items: { problem?: unknown }[] }>(requ
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is longer than any identifier of this API' : 'the URL is not valid (malformed percent-encoding)'
   request.log.info({ code: error.code }, 'request rejected by the router')
+  reply.headers(SECURITY_HEADERS).header('x-request-id', request.id)
   return sendProblem(reply, request, 'bad_request', detail)
 }
 
-/** JSON pointer of the first string (or object key) holding U+0000, which PostgreSQL text cannot store. */
-export function findNul(value: unknown): string | undefined {
+/**
+ * For Fastify's `clientErrorHandler` option: what the HTTP parser refuses before there is a request
+ * (headers over the size limit: 431; anything unparseable: 400), as a problem document with the
+ * security headers, instead of Fastify's plain JSON.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (!socket.writable) {
+    socket.destroy(error)
+    return
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW'
+  const code: ProblemCode = tooLarge ? 'headers_too_large' : 'bad_request'
+  const body = JSON.stringify(problemBody(code, tooLarge ? 'the request headers are larger than this server accepts (16 kB)' : 'the request could not be parsed as HTTP', undefined))
+  const status = PROBLEM_CODES[code].status
+  const headers = {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/problem+json; charset=utf-8',
+    'content-language': 'en',
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  }
+  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')
+  socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${head}\r\n\r\n${body}`)
+}
+
+/** In Unicode mode a surrogate pair is one code point: what matches is a lone surrogate. */
+const LONE_SURROGATE = /\p{Cs}/u
+
+/** What is wrong with a text the database cannot store as sent, or undefined when nothing is. */
+function illFormed(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain the NUL character (U+0000)'
+  // A lone surrogate (JSON allows "\ud800") is no character: jsonb refuses it, text would store U+FFFD.
+  if (LONE_SURROGATE.test(text)) return 'must be well-formed Unicode (a lone UTF-16 surrogate was sent)'
+  return undefined
+}
+
+/** JSON pointer and message of the first string (or object key) the database cannot store: U+0000 or a lone surrogate. */
+export function findIllFormed(value: unknown): { pointer: string; message: string } | undefined {
   const stack: [unknown, string][] = [[value, '']]
   while (stack.length > 0) {
     const [node, pointer] = stack.pop()!
     if (typeof node === 'string') {
-      if (node.includes('\u0000')) return pointer
+      const message = illFormed(node)
+      if (message) return { pointer, message }
     } else if (node !== null && typeof node === 'object' && !ArrayBuffer.isView(node)) {
       // Bytes (an uploaded file) are not text: walking them would visit every byte.
       for (const [key, child] of Object.entries(node)) {
         const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
-        if (key.includes('\u0000')) return at
+        const message = illFormed(key)
+        if (message) return { pointer: at, message }
         stack.push([child, at])
       }
     }
@@ -156,11 +224,12 @@ export function findNul(value: unknown): string | undefined {
 
 export default fp(
   async function errors(app: FastifyInstance) {
-    // A NUL character is a client error, caught here before the database fails on it with a 500.
+    // A NUL character or a lone surrogate is a client error, caught here (in every field of the path,
+    // the query and the body) before the database fails on it with a 500 or stores U+FFFD instead.
     app.addHook('preValidation', async (request) => {
       for (const [where, part] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
-        const pointer = findNul(part)
-        if (pointer !== undefined) throw problems.field(where, pointer, 'must not contain the NUL character (U+0000)')
+        const found = findIllFormed(part)
+        if (found) throw problems.field(where, found.pointer, found.message)
       }
     })
     app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -168,10 +237,11 @@ export default fp(
         reply.headers(error.headers)
         return sendProblem(reply, request, error.code, error.message, error.extra)
       }
-      const { code, detail, extra } = classify(error)
+      const { code, detail, extra, headers: own } = classify(error)
       if (code === 'internal_error') request.log.error({ err: error }, 'unhandled error')
+      else if (own) request.log.warn({ code, err: error.message }, 'database unavailable')
       else request.log.info({ code, err: error.message }, 'request rejected')
-      const headers = (error as { headers?: Record<string, string> }).headers
+      const headers = own ?? (error as { headers?: Record<string, string> }).headers
       if (headers) reply.headers(headers)
       return sendProblem(reply, request, code, detail, extra)
     })

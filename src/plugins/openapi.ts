@@ -57,7 +57,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   422: 'Idempotency-Key reused with a different request',
   429: 'Rate limit exceeded; see Retry-After',
   500: 'Unexpected error (details are in the server log under the instance id)',
-  503: 'Not ready',
+  503: 'The database is unavailable or did not answer in time, or the service is not ready; retry after Retry-After seconds',
 }
 
 /** Headers a problem response of each status carries besides X-Request-Id and Content-Language. */
@@ -119,7 +119,8 @@ function completeRoute(route: RouteOptions) {
   for (const [status, response] of successes) {
     if (!response.description) throw new Error(`route ${where}: response ${status} has no description; use ok() from src/lib/responses.ts`)
   }
-  const statuses = [500]
+  // Every operation may find the database unavailable (503 with Retry-After).
+  const statuses = [500, 503]
   if (schema.body || schema.querystring || schema.params || schema.headers) statuses.push(400)
   if (schema.body) statuses.push(413, 415)
   if (rule === false) {

@@ -156,6 +156,8 @@ t.test('a workflow over every operation keeps the contract both ways', async (t)
   t.equal((await call(t, 'listQualifications', 'GET', `/v1/qualifications?uscc=${uscc}&format=ndjson`, { headers: reader })).status, 200)
   t.equal((await call(t, 'listEnterprises', 'GET', '/v1/enterprises?countyCode=371402&format=csv', { headers: reader })).status, 200)
   t.equal((await call(t, 'verifyAuditChain', 'GET', '/v1/audit-events/verify', { headers: audit })).status, 200)
+  await app.auditCheckpointer.runOnce()
+  t.equal((await call(t, 'listAuditCheckpoints', 'GET', '/v1/audit-checkpoints?limit=2')).status, 200)
 
   const verified = await call(t, 'verifyPublicly', 'GET', `/v1/public/verify?uscc=${uscc}&from=singlemessage&isappinstalled=0`)
   t.equal(verified.status, 200)

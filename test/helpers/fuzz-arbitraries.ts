@@ -36,7 +36,7 @@ const INJECTION = [
   '[]',
   '{}',
 ]
-const UNICODE = ['好品山东', '德州市德城区', '𝕳𝖆𝖔𝖕𝖎𝖓', '👍🏽🇨🇳', '\u202eRTL', 'e\u0301', '\ufeffBOM', '\u0000', 'a\u0000b', '\ud800', '\uffff', '\t\n\r', ' ']
+const UNICODE = ['好品山东', '德州市德城区', '𝕳𝖆𝖔𝖕𝖎𝖓', '👍🏽🇨🇳', '\u202eRTL', 'e\u0301', '\ufeffBOM', '\u0000', 'a\u0000b', '\ud800', 'bad\ud800name', '\udc00x', '\uffff', '\t\n\r', ' ']
 
 const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY'
 const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
@@ -95,8 +95,8 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 /** Values of the right type that are still edge cases: boundaries, huge magnitudes, odd dates and text. */
 const EDGE_INTEGERS = [0, -1, 1, 2 ** 15, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 32, 2 ** 53 - 1, -(2 ** 53 - 1), 1e15]
 const EDGE_NUMBERS = [...EDGE_INTEGERS, 0.1, -0.000001, 1e21, 1e300, -1e300, 5e-324]
-const EDGE_DATE_TIMES = ['0001-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '2016-12-31T23:59:60Z', '2024-02-29T12:00:00+14:00', '2024-06-30T23:59:59.999999999-12:00', '2025-01-01t00:00:00z']
-const EDGE_DATES = ['0001-01-01', '1970-01-01', '2024-02-29', '9999-12-31']
+const EDGE_DATE_TIMES = ['0001-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '2016-12-31T23:59:60Z', '2024-02-29T12:00:00+14:00', '2024-06-30T23:59:59.999999999-12:00', '2025-01-01t00:00:00z', '0001-01-01T00:00:00+23:59', '9999-12-31T23:59:59-23:59', '0000-01-01T00:00:00Z']
+const EDGE_DATES = ['0001-01-01', '0001-01-02', '1970-01-01', '2024-02-29', '9999-12-31']
 const EDGE_STRINGS = ['', ' ', '  padded  ', ...INJECTION.slice(0, 13), ...UNICODE, 'x'.repeat(255), 'x'.repeat(256), '好'.repeat(1000), 'x'.repeat(10_000)]
 
 function edges<T>(values: T[], fits: (v: T) => boolean, plain: fc.Arbitrary<T>, plainWeight = 3): fc.Arbitrary<T> {

@@ -23,6 +23,7 @@ type Service = {
   depends_on?: string[] | Record<string, { condition?: string }>
   healthcheck?: { test?: string | string[]; disable?: boolean }
   ports?: (string | number)[]
+  volumes?: (string | Record<string, unknown>)[]
 }
 
 function environmentOf(service: Service): Record<string, string> {
@@ -94,6 +95,8 @@ t.test('production mode, with secrets left for the operator to supply', async (t
 t.test('with the operator values filled in, config.ts accepts the environment', async (t) => {
   const operator: Record<string, string> = {
     POSTGRES_PASSWORD: 'secret123',
+    HAOPIN_OWNER_PASSWORD: 'owner123',
+    HAOPIN_APP_PASSWORD: 'app123',
     AUTH_JWKS_URL: 'https://idp.example.gov.cn/.well-known/jwks.json',
     AUTH_ISSUER: 'https://idp.example.gov.cn/',
     AUTH_AUDIENCE: 'haopin-registry',
@@ -106,13 +109,19 @@ t.test('with the operator values filled in, config.ts accepts the environment', 
   t.equal(config.nodeEnv, 'production')
   t.equal(config.migrateOnStart, true)
 
-  // DATABASE_URL names the database service with its user and database.
+  // Two roles (docker/initdb/10-roles.sh): the service as haopin_app, migrations as the owner haopin.
   const dbEnv = Object.fromEntries(Object.entries(environmentOf(db ?? {})).map(([k, v]) => [k, interpolate(v, operator)]))
-  const url = new URL(config.databaseUrl!)
-  t.equal(url.hostname, dbName)
-  t.equal(decodeURIComponent(url.username), dbEnv.POSTGRES_USER ?? 'postgres')
-  t.equal(decodeURIComponent(url.password), dbEnv.POSTGRES_PASSWORD)
-  t.equal(url.pathname.slice(1), dbEnv.POSTGRES_DB ?? dbEnv.POSTGRES_USER ?? 'postgres')
+  const roles = read('docker/initdb/10-roles.sh')
+  t.ok(db?.volumes?.some((v) => String(v).startsWith('./docker/initdb:/docker-entrypoint-initdb.d')), 'the role script runs when the volume is created')
+  for (const [variable, user, password] of [['DATABASE_URL', 'haopin_app', 'HAOPIN_APP_PASSWORD'], ['MIGRATION_DATABASE_URL', 'haopin', 'HAOPIN_OWNER_PASSWORD']] as const) {
+    const url = new URL((variable === 'DATABASE_URL' ? config.databaseUrl : config.migrationDatabaseUrl)!)
+    t.equal(url.hostname, dbName, `${variable} names the database service`)
+    t.equal(decodeURIComponent(url.username), user, `${variable} logs in as ${user}`)
+    t.equal(decodeURIComponent(url.password), dbEnv[password], `with ${password}`)
+    t.equal(url.pathname.slice(1), 'haopin')
+    t.match(roles, new RegExp(`CREATE ROLE ${user} LOGIN NOSUPERUSER`), `${user} is created, no superuser`)
+  }
+  t.match(roles, /CREATE DATABASE haopin OWNER haopin;/, 'the owner role owns the database')
 
   // The published port reaches the port the API listens on.
   const target = (api?.ports ?? []).map((p) => String(p).split(':').pop())

@@ -38,7 +38,7 @@ t.test('security, problem responses and headers are added from the route declara
   const read = doc.paths['/t/read']!.get!
   t.same(read.security, [{ oauth2: ['registry:read'] }, { oauth2: ['admin'] }], 'the scope, or admin instead')
   t.same(doc.paths['/t/admin']!.get!.security, [{ oauth2: ['admin'] }])
-  t.same(Object.keys(read.responses).sort(), ['200', '400', '401', '403', '500'])
+  t.same(Object.keys(read.responses).sort(), ['200', '400', '401', '403', '500', '503'])
   t.match(read.description, /Requires scope: `registry:read` \(or `admin`\)/)
   t.same(read.responses['401'].content['application/problem+json'].schema, { $ref: '#/components/schemas/Problem' })
   t.ok(read.responses['401'].headers['WWW-Authenticate'], '401 names its challenge header')
@@ -47,10 +47,10 @@ t.test('security, problem responses and headers are added from the route declara
 
   const write = doc.paths['/t/write']!.post!
   t.same(write.security, [], 'public operations say so explicitly')
-  t.same(Object.keys(write.responses).sort(), ['200', '400', '409', '413', '415', '500'], 'a body brings 400, 413 and 415')
+  t.same(Object.keys(write.responses).sort(), ['200', '400', '409', '413', '415', '429', '500', '503'], 'a body brings 400, 413 and 415 (and, public, the rate limit 429)')
   t.equal(write.responses['409'].description, 'custom', "the route's own responses win")
 
   const limited = doc.paths['/v1/public/t']!.get!.responses
-  t.same(Object.keys(limited).sort(), ['200', '429', '500'], 'rate-limited endpoints answer 429')
+  t.same(Object.keys(limited).sort(), ['200', '429', '500', '503'], 'rate-limited endpoints answer 429')
   t.ok(limited['429'].headers['Retry-After'], 'with Retry-After')
 })

@@ -155,19 +155,26 @@ export interface ChainCheck {
   entries: number
   /** Entries written but not chained yet (their transactions committed after the sealing began). */
   pending: number
+  /** Entries neither chained nor pending: a write that left the trail (its marker removed around the database's rules). */
+  unchained: number
+  firstUnchained: { eventId: string } | null
   head: { id: string; hash: string } | null
   firstBroken: { id: string; reason: 'hash_mismatch' | 'link_mismatch' } | null
 }
 
 /**
- * Recomputes every chained entry's hash and link in one set-based pass. A chain row removed, or
- * whose entry is gone, breaks the link of the next position.
+ * Recomputes every chained entry's hash and link in one set-based pass, and finds entries that are
+ * neither chained nor waiting to be. A chain row removed, or whose entry is gone, breaks the link
+ * of the next position.
  */
 export async function verifyChain(db: Database): Promise<ChainCheck> {
-  const [summary] = await db.query<{ entries: string; pending: string; head_id: string | null; head_hash: string | null }>(
+  const [summary] = await db.query<{ entries: string; pending: string; head_id: string | null; head_hash: string | null; unchained: string; first_unchained: string | null }>(
     `SELECT (SELECT count(*) FROM audit_chain)::text AS entries, (SELECT count(*) FROM audit_pending)::text AS pending,
-            head.seq::text AS head_id, head.hash AS head_hash
-     FROM (SELECT 1) one LEFT JOIN (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1) head ON true`,
+            head.seq::text AS head_id, head.hash AS head_hash, lost.n::text AS unchained, lost.first::text AS first_unchained
+     FROM (SELECT 1) one LEFT JOIN (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1) head ON true
+     CROSS JOIN (SELECT count(*) AS n, min(e.id) AS first FROM audit_event e
+                 WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = e.id)
+                   AND NOT EXISTS (SELECT 1 FROM audit_pending p WHERE p.event_id = e.id)) lost`,
   )
   const digest = `audit_event_digest(prev_hash, seq, at, actor_sub, actor_county, actor_dept, request_id,
                                      operation, entity_type, entity_id, before, after, occurred_at, effective_at, payload_format)`
@@ -182,7 +189,51 @@ export async function verifyChain(db: Database): Promise<ChainCheck> {
   return {
     entries: Number(summary?.entries ?? 0),
     pending: Number(summary?.pending ?? 0),
+    unchained: Number(summary?.unchained ?? 0),
+    firstUnchained: summary?.first_unchained ? { eventId: summary.first_unchained } : null,
     head: summary?.head_id ? { id: summary.head_id, hash: summary.head_hash! } : null,
     firstBroken: broken ?? null,
   }
+}
+
+export interface CheckpointRow {
+  seq: string
+  hash: string
+  signed_at: Date
+  jws: string
+}
+
+/** The chain's head and the latest checkpoint's position, for deciding whether a new checkpoint is due. */
+export async function checkpointState(db: Database): Promise<{ head: { seq: string; hash: string } | null; lastCheckpoint: string | null }> {
+  const [row] = await db.query<{ head_seq: string | null; head_hash: string | null; last: string | null }>(
+    `SELECT head.seq::text AS head_seq, head.hash AS head_hash, (SELECT max(seq) FROM audit_checkpoint)::text AS last
+     FROM (SELECT 1) one LEFT JOIN (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1) head ON true`,
+  )
+  return { head: row?.head_seq ? { seq: row.head_seq, hash: row.head_hash! } : null, lastCheckpoint: row?.last ?? null }
+}
+
+/** Stores a signed checkpoint; another instance having stored one for the same position is no failure. */
+export async function storeCheckpoint(db: Database, c: { seq: string; hash: string; signedAt: Date; jws: string }): Promise<boolean> {
+  const rows = await db.query(
+    'INSERT INTO audit_checkpoint (seq, hash, signed_at, jws) VALUES ($1::bigint, $2, $3, $4) ON CONFLICT (seq) DO NOTHING RETURNING seq',
+    [c.seq, c.hash, c.signedAt, c.jws],
+  )
+  return rows.length > 0
+}
+
+/** Checkpoints, newest first, before a position (keyset paging). */
+export async function listCheckpoints(db: Database, f: { beforeSeq?: string | undefined; limit: number }): Promise<CheckpointRow[]> {
+  return db.query<CheckpointRow>(
+    `SELECT seq::text AS seq, hash, signed_at, jws FROM audit_checkpoint
+     WHERE $1::bigint IS NULL OR seq < $1::bigint ORDER BY seq DESC LIMIT $2`,
+    [f.beforeSeq ?? null, f.limit + 1],
+  )
+}
+
+/** Every checkpoint with the hash the chain holds at its position now (null when the position is gone). */
+export async function checkpointsAgainstChain(db: Database): Promise<(CheckpointRow & { chain_hash: string | null })[]> {
+  return db.query(
+    `SELECT cp.seq::text AS seq, cp.hash, cp.signed_at, cp.jws, c.hash AS chain_hash
+     FROM audit_checkpoint cp LEFT JOIN audit_chain c ON c.seq = cp.seq ORDER BY cp.seq`,
+  )
 }

@@ -127,11 +127,46 @@ export const AuditQuery = withDefaults(Type.Object(
 ))
 export type AuditQueryInput = Static<typeof AuditQuery>
 
+const HASH = { pattern: '^[0-9a-f]{64}$', examples: ['9f2c4e0a7d1b3c5e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e'] }
+
 export const ChainReport = component('AuditChainReport', Type.Object({
-  valid: Type.Boolean(),
+  valid: Type.Boolean({ description: 'True when no link is broken, no entry is missing from the trail and every checkpoint agrees with the chain' }),
   entries: Type.Integer({ description: 'Entries in the chain' }),
   pending: Type.Integer({ description: 'Entries written but not chained yet: writes that committed while this verification ran' }),
+  unchained: Type.Integer({ description: 'Entries recorded but neither chained nor pending: writes that were taken out of the trail (should be 0)' }),
+  firstUnchained: Nullable(Type.Object({ eventId: Type.String({ description: 'The internal id of the first such entry' }) })),
   head: Nullable(Type.Object({ id: Type.String(), hash: Type.String() }, { description: 'Record this pair elsewhere: a later verification proves nothing before it was rewritten or cut off' })),
   firstBroken: Nullable(Type.Object({ id: Type.String(), reason: Type.Enum(['hash_mismatch', 'link_mismatch']) })),
+  checkpoints: Type.Object({
+    checked: Type.Integer({ description: 'Signed checkpoints compared with the chain' }),
+    firstMismatch: Nullable(Type.Object({
+      id: Type.String({ description: 'The checkpoint\'s position in the chain' }),
+      reason: Type.Enum(['truncated', 'rewritten', 'bad_signature'], {
+        description: '`truncated`: the chain no longer reaches this position; `rewritten`: it holds another hash there; `bad_signature`: the stored checkpoint is not signed by the registry\'s key',
+      }),
+    })),
+  }, { description: 'The chain against its signed checkpoints (GET /v1/audit-checkpoints)' }),
   checkedAt: InstantOut(),
 }, { description: 'The result of recomputing the hash chain' }))
+
+export const AuditCheckpoint = component('AuditCheckpoint', Type.Object({
+  id: Type.String({ description: 'The chain position whose hash was signed (an audit entry id)', examples: ['1024'] }),
+  hash: Type.String({ description: 'The hash of the entry at that position', ...HASH }),
+  signedAt: InstantOut('When the registry signed it'),
+  jws: Type.String({
+    description:
+      'Compact JWS (header `typ: audit-checkpoint+jws`, key in /.well-known/jwks.json) over the JSON text ' +
+      '`{"typ":"audit-checkpoint","seq":"<id>","hash":"<hash>","signedAt":"<signedAt>"}`: keep it to check the chain later, offline',
+  }),
+}, { description: 'A signed checkpoint of the audit chain\'s head' }))
+
+export const AuditCheckpointPage = component('AuditCheckpointPage', Type.Object({
+  items: Type.Array(AuditCheckpoint),
+  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next (older) page; null on the last page' })),
+}, { description: 'Signed checkpoints, newest first' }))
+
+export const CheckpointQuery = withDefaults(Type.Object(
+  { limit: Limit(500, 100), cursor: Cursor },
+  { additionalProperties: true },
+))
+export type CheckpointQueryInput = Static<typeof CheckpointQuery>

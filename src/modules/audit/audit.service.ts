@@ -5,10 +5,39 @@ import { isoOrNull } from '../../lib/http.ts'
 import { decodeCursor, pageOf } from '../../lib/paging.ts'
 import { problems } from '../../lib/problems.ts'
 import { instant } from '../../lib/time.ts'
-import { listAudit, sealAudit, verifyChain } from './audit.repository.ts'
-import { AUDIT_ENTITY_TYPES, AUDIT_OPERATIONS, type AuditEventDto, type AuditQueryInput } from './audit.schemas.ts'
+import { createLocalJWKSet, compactVerify } from 'jose'
+import type { StatementSigner } from '../public/statement-key.ts'
+import { checkpointsAgainstChain, listAudit, listCheckpoints, sealAudit, verifyChain } from './audit.repository.ts'
+import { checkpointPayload, CHECKPOINT_TYPE } from './audit-checkpointer.ts'
+import { AUDIT_ENTITY_TYPES, AUDIT_OPERATIONS, type AuditEventDto, type AuditQueryInput, type CheckpointQueryInput } from './audit.schemas.ts'
 
-export function createAuditService({ db, clock }: ServiceDeps) {
+type Mismatch = { id: string; reason: 'truncated' | 'rewritten' | 'bad_signature' }
+
+export function createAuditService({ db, clock }: ServiceDeps, signer: StatementSigner) {
+  const keys = createLocalJWKSet(signer.jwks)
+  const decoder = new TextDecoder()
+
+  /** Whether the stored checkpoint is the registry's signature over exactly its row. */
+  async function signedAsStored(c: { seq: string; hash: string; signed_at: Date; jws: string }): Promise<boolean> {
+    try {
+      const { payload, protectedHeader } = await compactVerify(c.jws, keys)
+      return protectedHeader.typ === CHECKPOINT_TYPE && decoder.decode(payload) === checkpointPayload(c.seq, c.hash, c.signed_at.toISOString())
+    } catch {
+      return false
+    }
+  }
+
+  /** The first checkpoint the chain no longer agrees with, and how many were checked. */
+  async function checkCheckpoints(): Promise<{ checked: number; firstMismatch: Mismatch | null }> {
+    const rows = await checkpointsAgainstChain(db)
+    for (const row of rows) {
+      if (!(await signedAsStored(row))) return { checked: rows.length, firstMismatch: { id: row.seq, reason: 'bad_signature' } }
+      if (row.chain_hash === null) return { checked: rows.length, firstMismatch: { id: row.seq, reason: 'truncated' } }
+      if (row.chain_hash !== row.hash) return { checked: rows.length, firstMismatch: { id: row.seq, reason: 'rewritten' } }
+    }
+    return { checked: rows.length, firstMismatch: null }
+  }
+
   return {
     async list(q: AuditQueryInput) {
       // Cursors carry an entry id; anything else (or an id beyond bigint) was not issued by this list.
@@ -48,8 +77,16 @@ export function createAuditService({ db, clock }: ServiceDeps) {
 
     async verify() {
       await sealAudit(db, true)
-      const result = await verifyChain(db)
-      return { valid: result.firstBroken === null, ...result, checkedAt: clock.now().toISOString() }
+      const [result, checkpoints] = await Promise.all([verifyChain(db), checkCheckpoints()])
+      const valid = result.firstBroken === null && result.unchained === 0 && checkpoints.firstMismatch === null
+      return { valid, ...result, checkpoints, checkedAt: clock.now().toISOString() }
+    },
+
+    async checkpoints(q: CheckpointQueryInput) {
+      const [beforeSeq] = (decodeCursor(q.cursor, ['string'], ([id]) => /^[1-9]\d{0,17}$/.test(id as string)) ?? []) as [string?]
+      const rows = await listCheckpoints(db, { beforeSeq, limit: q.limit })
+      const { rows: page, nextCursor } = pageOf(rows, q.limit, (r) => [r.seq])
+      return { items: page.map((r) => ({ id: r.seq, hash: r.hash, signedAt: r.signed_at.toISOString(), jws: r.jws })), nextCursor }
     },
   }
 }

@@ -4,6 +4,20 @@ import { AppError } from '../../lib/problems.ts'
 import { component } from '../../lib/components.ts'
 import { ok } from '../../lib/responses.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
+import { DATABASE_RETRY_AFTER_SECONDS } from '../../plugins/errors.ts'
+
+/** A readiness probe answers within a second even when the database hangs. */
+export const READINESS_TIMEOUT_MS = 800
+
+/** Resolves with the query, or rejects after `ms` (the query goes on until the database's own timeouts end it). */
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  work.catch(() => undefined)
+  return Promise.race([work, late]).finally(() => clearTimeout(timer))
+}
 
 const Status = component('HealthStatus', Type.Object({ status: Type.Literal('ok') }, { description: 'All is well' }))
 
@@ -29,7 +43,7 @@ export default async function healthRoutes(app: FastifyInstance) {
       schema: {
         operationId: 'getReadiness',
         summary: 'The database is reachable',
-        description: 'For readiness probes and load balancers: 200 when a query succeeds, a 503 problem otherwise.',
+        description: 'For readiness probes and load balancers: 200 when a query succeeds within 0.8 s, a 503 problem (with Retry-After) otherwise.',
         tags: ['operations'],
         response: { 200: ok('The database answered', Status), ...problemResponses(503) },
       },
@@ -38,10 +52,10 @@ export default async function healthRoutes(app: FastifyInstance) {
     },
     async (request) => {
       try {
-        await app.db.query('SELECT 1')
+        await within(READINESS_TIMEOUT_MS, app.db.query('SELECT 1'))
       } catch (error) {
         request.log.warn({ err: error }, 'readiness check failed')
-        throw new AppError('not_ready', 'the database is not reachable')
+        throw new AppError('not_ready', 'the database is not reachable or did not answer in time', {}, { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) })
       }
       return { status: 'ok' as const }
     },

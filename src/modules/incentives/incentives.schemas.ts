@@ -160,7 +160,14 @@ export const AddRuleSet = component('IncentiveRuleSetCreate', Type.Object({
   rules: RuleTree,
   effectiveFrom: Instant('When the new version takes effect; not before the last version\'s', '2026-01-01T00:00:00+08:00'),
   changeNote: Type.Optional(Type.String({ maxLength: 2000, examples: ['增加近三年无撤销记录的条件'] })),
-}, { additionalProperties: false }))
+}, {
+  additionalProperties: false,
+  examples: [{
+    rules: { allOf: [{ id: 'listed', kind: 'listed' }, { id: 'clean3y', kind: 'noRevocationWithin', params: { months: 36 } }] },
+    effectiveFrom: '2026-01-01T00:00:00+08:00',
+    changeNote: '增加近三年无撤销记录的条件',
+  }],
+}))
 export type AddRuleSetInput = Static<typeof AddRuleSet>
 
 export const RuleSetListQuery = Type.Object({ knownAt: AsOfFields.knownAt })

@@ -22,14 +22,13 @@ import {
   type VerifyQueryInput,
 } from './public.schemas.ts'
 import { createPublicService } from './public.service.ts'
-import { loadStatementSigner } from './statement-key.ts'
 import { verifyPage } from './verify-page.ts'
 
 const CACHED = ['ETag', 'Cache-Control', 'Vary'] as const
 
 export default async function publicRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const service = createPublicService({ db: app.db, clock: app.clock }, await loadStatementSigner(app.config))
+  const service = createPublicService({ db: app.db, clock: app.clock }, app.statementSigner)
   const tags = ['public']
   const maxAge = app.config.publicCacheMaxAgeSeconds
   // Per client address (behind a proxy, set TRUST_PROXY so the address is the client's).

@@ -12,8 +12,8 @@ export const STATEMENT_TYPE = 'verification-statement+jws'
 export interface StatementSigner {
   kid: string
   alg: 'EdDSA' | 'ES256'
-  /** Compact JWS over the exact bytes of `payload`. */
-  sign(payload: string): Promise<string>
+  /** Compact JWS over the exact bytes of `payload`; `typ` names what it is (a verification statement by default). */
+  sign(payload: string, typ?: string): Promise<string>
   /** The public keys whoever receives a statement needs to check it. */
   jwks: { keys: JWK[] }
 }
@@ -64,6 +64,6 @@ export async function loadStatementSigner(config: Config): Promise<StatementSign
     kid,
     alg,
     jwks: { keys: published },
-    sign: (payload) => new CompactSign(encoder.encode(payload)).setProtectedHeader({ alg, kid, typ: STATEMENT_TYPE }).sign(key),
+    sign: (payload, typ = STATEMENT_TYPE) => new CompactSign(encoder.encode(payload)).setProtectedHeader({ alg, kid, typ }).sign(key),
   }
 }

@@ -145,10 +145,10 @@ export async function enterprisePage(
   if (county && !f.brandStatus) where.push(`e.county_code = ${county}`)
   if (f.cultivationStage) where.push(`e.cultivation_stage = ${p(f.cultivationStage)}::"CultivationStage"`)
   if (f.businessStatus) where.push(`e.business_status = ${p(f.businessStatus)}::"BusinessStatus"`)
-  // Written into the statement, which is then planned for it on every execution: how few rows
-  // changed since then decides the plan (the updated_at index for a recent time, a walk in USCC
-  // order for an old one). Safe: an ISO 8601 text from toISOString, nothing of the caller's.
-  const since = f.updatedSince ? `'${new Date(f.updatedSince).toISOString()}'::timestamptz` : undefined
+  // A parameter of an unnamed statement (below), which is planned for its value on every execution:
+  // how few rows changed since then decides the plan (the updated_at index for a recent time, a
+  // walk in USCC order for an old one). Time bounds are never pasted into the statement's text.
+  const since = f.updatedSince ? `${p(new Date(f.updatedSince))}::timestamptz` : undefined
   if (since) where.push(`e.updated_at >= ${since}`)
   if (f.list) {
     const [list, year] = f.list.split(':')
