@@ -246,6 +246,10 @@ t.test('a workflow over every operation keeps the contract both ways', async (t)
   t.equal((await call(t, 'listSupervisionCases', 'GET', '/v1/supervision-cases?referralPending=true&overdue=false', { headers: all })).status, 200)
   t.equal((await call(t, 'listSupervisionEvents', 'GET', `/v1/supervision-cases/${caseId}/events`, { headers: countyToken })).status, 200)
   t.equal((await call(t, 'listEnterpriseSupervisionCases', 'GET', `/v1/enterprises/${uscc}/supervision-cases?asOf=2025-06-01`, { headers: countyToken })).status, 200)
+  t.equal((await call(t, 'listSupervisionCases', 'GET', '/v1/supervision-cases?severity=serious&openedFrom=2025-01-01&format=csv&header=zh&timeZone=Asia/Shanghai', { headers: countyToken })).status, 200)
+  t.equal((await call(t, 'listSupervisionCases', 'GET', '/v1/supervision-cases?state=decided', { headers: { ...all, accept: 'application/x-ndjson' } })).status, 200)
+  t.equal((await call(t, 'listEnterpriseSupervisionCases', 'GET', `/v1/enterprises/${uscc}/supervision-cases?format=ndjson`, { headers: countyToken })).status, 200)
+  t.equal((await call(t, 'listEnterpriseSupervisionCases', 'GET', `/v1/enterprises/${uscc}/supervision-cases`, { headers: { ...countyToken, accept: 'text/csv' } })).status, 200)
   t.equal((await call(t, 'listSupervisionCases', 'GET', '/v1/supervision-cases', { headers: reader })).status, 403, 'registry:read does not read cases')
 
   // Incentives: the programs, a county program with its rule sets, eligibility of one enterprise,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { actorOf } from '../../lib/actor.ts'
+import { EXPORT_HEADERS, exportFormatOf, exportMedia, sendExport } from '../../lib/export.ts'
 import { notModified } from '../../lib/http.ts'
 import { nextLink } from '../../lib/paging.ts'
 import { sendJsonText, sendNotModified } from '../../lib/reply.ts'
@@ -32,6 +33,11 @@ const COUNTY_NOTE = 'A county token sees and acts on its own county\'s cases onl
 const LIST_NOTE =
   'Filters on state, severity, overdue and referral apply to the case as of `asOf`/`knownAt`. Ordered by openedAt, then id; follow `nextCursor` ' +
   '(or the `Link: rel="next"` header) for further pages.'
+const EXPORT_NOTE =
+  'Export: `Accept: text/csv` or `format=csv` streams every matching case as CSV (UTF-8 with BOM, `header=zh` for Chinese column names, ' +
+  '`timeZone=Asia/Shanghai`); `Accept: application/x-ndjson` or `format=ndjson` the items one a line; both from one snapshot, as of `asOf` (default: ' +
+  'the export\'s `knownAt`), with the same filters and the same county rule. `Registry-Known-At` names the knownAt used; the same URL with `knownAt` ' +
+  'pinned at least 60 s in the past gives the same bytes. Any other `Accept` is 406.'
 
 export default async function supervisionRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -62,13 +68,20 @@ export default async function supervisionRoutes(fastify: FastifyInstance) {
     schema: {
       operationId: 'listSupervisionCases',
       summary: 'List supervision cases with filters, as of a moment',
-      description: `${AS_OF_NOTE} ${LIST_NOTE} ${COUNTY_NOTE}`,
+      description: `${AS_OF_NOTE} ${LIST_NOTE} ${COUNTY_NOTE} ${EXPORT_NOTE}`,
       tags,
       querystring: ListCasesQuery,
-      response: { 200: ok('A page of cases', SupervisionCasePage, ['Link']) },
+      response: {
+        200: ok('A page of cases, or every matching case as CSV or NDJSON', exportMedia(SupervisionCasePage, 'supervision case'), ['Link', ...EXPORT_HEADERS]),
+        ...problemResponses(406),
+      },
     },
     config: read,
-  }, async (request, reply) => sendPage(reply, request.url, await service.list(actorOf(request), request.query)))
+  }, async (request, reply) => {
+    const format = exportFormatOf(request)
+    if (format) return sendExport(request, reply, app.db, format, service.listExport(actorOf(request), request.query))
+    return sendPage(reply, request.url, await service.list(actorOf(request), request.query))
+  })
 
   app.get('/v1/supervision-cases/:id', {
     schema: {
@@ -139,14 +152,21 @@ export default async function supervisionRoutes(fastify: FastifyInstance) {
     schema: {
       operationId: 'listEnterpriseSupervisionCases',
       summary: 'The supervision cases of one enterprise, as of a moment',
-      description: `${AS_OF_NOTE} ${LIST_NOTE} ${COUNTY_NOTE}`,
+      description: `${AS_OF_NOTE} ${LIST_NOTE} ${COUNTY_NOTE} ${EXPORT_NOTE}`,
       tags,
       params: UsccParams,
       querystring: EnterpriseCasesQuery,
-      response: { 200: ok('A page of the enterprise\'s cases', SupervisionCasePage, ['Link']), ...problemResponses(404) },
+      response: {
+        200: ok('A page of the enterprise\'s cases, or every matching case as CSV or NDJSON', exportMedia(SupervisionCasePage, 'supervision case of the enterprise'), ['Link', ...EXPORT_HEADERS]),
+        ...problemResponses(404, 406),
+      },
     },
     config: read,
-  }, async (request, reply) => sendPage(reply, request.url, await service.listOfEnterprise(actorOf(request), request.params.uscc, request.query)))
+  }, async (request, reply) => {
+    const format = exportFormatOf(request)
+    if (format) return sendExport(request, reply, app.db, format, await service.enterpriseListExport(actorOf(request), request.params.uscc, request.query))
+    return sendPage(reply, request.url, await service.listOfEnterprise(actorOf(request), request.params.uscc, request.query))
+  })
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { component } from '../../lib/components.ts'
 import { AsOfFields, Cursor, Instant, InstantOut, Limit, literalUnion, NextCursor, Nullable, withDefaults } from '../../lib/schemas.ts'
+import { ExportQueryFields } from '../../lib/export.ts'
 import { AuthorityLevel, Document, EffectiveStatus } from '../qualifications/qualifications.schemas.ts'
 import { CASE_EVENT_TYPES, CASE_OUTCOMES, CASE_STATES, LATER_EVENT_TYPES, SEVERITIES, type CaseEventType } from './case-lifecycle.ts'
 
@@ -324,6 +325,7 @@ const listFields = {
   ...AsOfFields,
   limit: Limit(),
   cursor: Cursor,
+  ...ExportQueryFields,
 }
 export const ListCasesQuery = withDefaults(Type.Object({
   uscc: Type.Optional(Type.String({ maxLength: 64, examples: ['91350100M000100Y43'] })),

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type { Transaction } from '../../db/client.ts'
 import { assertCountyAccess, type Actor } from '../../lib/actor.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
+import type { ExportColumn, ExportSpec } from '../../lib/export.ts'
 import { assertIfMatch } from '../../lib/http.ts'
 import { decodeCursor, pageOf } from '../../lib/paging.ts'
 import { isUuid, usccFromPath } from '../../lib/path-params.ts'
@@ -36,6 +37,52 @@ function caseKey(raw: string): string {
 }
 
 const iso = (d: Date) => d.toISOString()
+
+/** CSV columns of a case list export (the JSON item's fields; lists of objects are JSON texts joined by `;`). */
+export const CASE_COLUMNS: ExportColumn[] = [
+  { key: 'id', zh: '案件ID' },
+  { key: 'case_no', path: 'caseNo', zh: '案件编号' },
+  { key: 'external_ref', path: 'externalRef', zh: '外部文号' },
+  { key: 'uscc', zh: '统一社会信用代码' },
+  { key: 'enterprise_name', path: 'enterpriseName', zh: '企业名称' },
+  { key: 'county_code', path: 'countyCode', zh: '县(市、区)代码' },
+  { key: 'county_name', path: 'countyName', zh: '县(市、区)' },
+  { key: 'source', zh: '案件来源' },
+  { key: 'topic', zh: '问题类别' },
+  { key: 'severity', zh: '严重程度' },
+  { key: 'title', zh: '案件名称' },
+  { key: 'findings', zh: '问题描述' },
+  { key: 'problem_occurred_at', path: 'problemOccurredAt', zh: '问题发生时间', time: true },
+  { key: 'lead_department_code', path: 'leadDepartmentCode', zh: '牵头部门代码' },
+  { key: 'related_case_id', path: 'relatedCaseId', zh: '关联案件ID' },
+  { key: 'qualifications', zh: '涉及资质' },
+  { key: 'state', zh: '案件状态' },
+  { key: 'state_since', path: 'stateSince', zh: '进入状态时间', time: true },
+  { key: 'rectification_deadline', path: 'rectification.deadline', zh: '整改期限', time: true },
+  { key: 'rectification_overdue', path: 'rectification.overdue', zh: '整改是否逾期' },
+  { key: 'referral_referred_at', path: 'referral.referredAt', zh: '报省时间', time: true },
+  { key: 'referral_authority', path: 'referral.to.authority', zh: '报送至机关' },
+  { key: 'referral_document_no', path: 'referral.documentNo', zh: '报省文号' },
+  { key: 'referral_grounds', path: 'referral.grounds', zh: '报省理由' },
+  { key: 'referral_qualification_ids', path: 'referral.qualificationIds', zh: '报省撤销资质' },
+  { key: 'referral_age_days', path: 'referralAgeDays', zh: '报省已过天数' },
+  { key: 'decision_decided_at', path: 'decision.decidedAt', zh: '决定时间', time: true },
+  { key: 'decision_effective_at', path: 'decision.effectiveAt', zh: '决定生效时间', time: true },
+  { key: 'decision_authority', path: 'decision.authority', zh: '决定机关' },
+  { key: 'decision_level', path: 'decision.level', zh: '决定机关层级' },
+  { key: 'decision_document_no', path: 'decision.documentNo', zh: '决定文号' },
+  { key: 'decision_outcomes', path: 'decision.outcomes', zh: '决定结果' },
+  { key: 'legal_referral', path: 'legalReferral', zh: '是否移送司法' },
+  { key: 'referral_proposed', path: 'referralProposed', zh: '是否建议报省' },
+  { key: 'outcome', zh: '结案结果' },
+  { key: 'opened_at', path: 'openedAt', zh: '立案时间', time: true },
+  { key: 'closed_at', path: 'closedAt', zh: '结案时间', time: true },
+  { key: 'version', zh: '事项数' },
+  { key: 'recorded_at', path: 'recordedAt', zh: '登记时间', time: true },
+  { key: 'updated_at', path: 'updatedAt', zh: '更新时间', time: true },
+  { key: 'as_of', path: 'asOf', zh: '状态时点', time: true },
+  { key: 'known_at', path: 'knownAt', zh: '已知时点', time: true },
+]
 
 export function createSupervisionService({ db, clock }: ServiceDeps) {
   /** The case after a write, as of now or of the event just recorded if it occurred a moment ahead of the clock. */
@@ -79,6 +126,42 @@ export function createSupervisionService({ db, clock }: ServiceDeps) {
   function page(rows: repo.CaseRow[], limit: number) {
     const { rows: items, nextCursor } = pageOf(rows, limit, (r) => [r.facts.openedAt, r.id])
     return { items: items.map((r) => renderCase(r).doc), nextCursor }
+  }
+
+  /**
+   * A case list as an export (src/lib/export.ts): the same filter as the page (a county token's
+   * county imposed), read in (openedAt, id) batches in the export's snapshot, every case as of the
+   * same moments (asOf defaults to the export's knownAt).
+   */
+  function exportSpec(actor: Actor, f: ListCasesFilter, resource: string, title: string): ExportSpec<[string, string]> {
+    const base = listFilter(actor, { ...f, cursor: undefined })
+    return {
+      resource,
+      title,
+      columns: CASE_COLUMNS,
+      pinnable: true,
+      knownAt: base.knownAt ?? undefined,
+      async batch(q, knownAt, after, size) {
+        const rows = await repo.listCases(q, {
+          ...base,
+          asOf: base.asOf ?? knownAt,
+          knownAt,
+          after: after ? { openedAt: after[0], id: after[1] } : undefined,
+          limit: size,
+        })
+        const page = rows.slice(0, size)
+        const last = page.at(-1)
+        return { items: page.map((r) => renderCase(r).doc), next: rows.length > size && last ? [last.facts.openedAt, last.id] : null }
+      },
+    }
+  }
+
+  /** A query's uscc filter, checked. */
+  function usccFilter(raw: string | undefined): string | undefined {
+    if (raw === undefined) return undefined
+    const checked = checkUscc(raw)
+    if (!checked.valid) throw problems.field('query', '/uscc', `is not a valid 统一社会信用代码: ${checked.message}`)
+    return checked.uscc
   }
 
   /** Checks a referral's qualifications and holds them for this case (the partial unique index decides races). */
@@ -176,13 +259,12 @@ export function createSupervisionService({ db, clock }: ServiceDeps) {
     },
 
     async list(actor: Actor, f: ListCasesFilter) {
-      let uscc: string | undefined
-      if (f.uscc !== undefined) {
-        const checked = checkUscc(f.uscc)
-        if (!checked.valid) throw problems.field('query', '/uscc', `is not a valid 统一社会信用代码: ${checked.message}`)
-        uscc = checked.uscc
-      }
-      return page(await repo.listCases(db, listFilter(actor, { ...f, uscc })), f.limit)
+      return page(await repo.listCases(db, listFilter(actor, { ...f, uscc: usccFilter(f.uscc) })), f.limit)
+    },
+
+    /** Every matching case, for GET /v1/supervision-cases?format=csv|ndjson. */
+    listExport(actor: Actor, f: ListCasesFilter): ExportSpec<[string, string]> {
+      return exportSpec(actor, { ...f, uscc: usccFilter(f.uscc) }, 'supervision-cases', '监管案件')
     },
 
     async listOfEnterprise(actor: Actor, rawUscc: string, f: Omit<ListCasesFilter, 'uscc'>) {
@@ -190,6 +272,13 @@ export function createSupervisionService({ db, clock }: ServiceDeps) {
       const rows = await repo.listCases(db, listFilter(actor, { ...f, uscc }))
       if (rows.length === 0 && !(await repo.enterpriseCounty(db, uscc))) throw problems.notFound('enterprise', uscc)
       return page(rows, f.limit)
+    },
+
+    /** Every matching case of one enterprise, for GET /v1/enterprises/{uscc}/supervision-cases?format=csv|ndjson (404 for an unknown enterprise). */
+    async enterpriseListExport(actor: Actor, rawUscc: string, f: Omit<ListCasesFilter, 'uscc'>): Promise<ExportSpec<[string, string]>> {
+      const uscc = usccFromPath(rawUscc)
+      if (!(await repo.enterpriseCounty(db, uscc))) throw problems.notFound('enterprise', uscc)
+      return exportSpec(actor, { ...f, uscc }, `supervision-cases-${uscc}`, `监管案件-${uscc}`)
     },
 
     async events(actor: Actor, rawKey: string, knownAt?: string) {
