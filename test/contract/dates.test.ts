@@ -83,7 +83,8 @@ t.test('every date-time input takes a calendar date and refuses one without an o
     if ('certificateNo' in body) body.certificateNo = certificateNo()
     if (c.in === 'body') setAt(body, c.pointer, value)
     const query = c.in === 'query' ? `?${c.pointer.slice(1)}=${encodeURIComponent(value)}` : ''
-    return send(app, auth, c.method, `${url}${query}`, c.body ? body : undefined)
+    // A body schema without an example still gets a body (the instant alone), so the field is what is checked.
+    return send(app, auth, c.method, `${url}${query}`, c.in === 'body' || c.body ? body : undefined)
   }
   for (const c of cases) {
     const label = `${c.where} ${c.in}${c.pointer}`
@@ -94,7 +95,7 @@ t.test('every date-time input takes a calendar date and refuses one without an o
 
     const refused = await request(c, '2025-07-01T00:00:00')
     t.equal(refused.statusCode, 400, `${label}: a date-time without an offset is refused`)
-    t.match(refused.json().errors, [{ in: c.in, pointer: c.pointer, message: FORMS }], `${label}: one message, showing the accepted forms`)
+    t.match(refused.json().errors.filter((x: Schema) => x.pointer === c.pointer), [{ in: c.in, pointer: c.pointer, message: FORMS }], `${label}: one message, showing the accepted forms`)
     t.equal(refused.json().errors.filter((x: Schema) => x.pointer === c.pointer).length, 1, `${label}: one message for the field`)
   }
 })
