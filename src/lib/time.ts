@@ -17,13 +17,16 @@ const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/
 export const INSTANT_FORMS =
   'a date-time with its offset, e.g. 2025-07-01T08:30:00+08:00 or 2025-07-01T00:30:00Z, or a calendar date, e.g. 2025-07-01 (the start of that day in Asia/Shanghai)'
 
-/** A date-time or calendar date the schema accepted, as a Date; some RFC 3339 forms (leap seconds) JavaScript cannot represent. */
+/** A date-time or calendar date the schema accepted, as a Date; some RFC 3339 forms (leap seconds, instants before year 1 or after 9999 in UTC) the registry cannot represent. */
 export function instant(value: string, where: FieldError['in'], pointer: string): Date
 export function instant(value: string | undefined, where: FieldError['in'], pointer: string): Date | undefined
 export function instant(value: string | undefined, where: FieldError['in'], pointer: string): Date | undefined {
   if (value === undefined) return undefined
   const d = new Date(CALENDAR_DATE.test(value) ? `${value}T00:00:00${REGISTRY_OFFSET}` : value)
-  if (Number.isNaN(d.getTime())) throw problems.field(where, pointer, 'is not a date-time this registry can represent')
+  // Years 1–9999 in UTC: toISOString() writes year 0 as 0000 and later years as +010000, which
+  // PostgreSQL refuses (0001-01-01 in Asia/Shanghai is 0000-12-31T16:00Z).
+  const year = d.getUTCFullYear()
+  if (Number.isNaN(d.getTime()) || year < 1 || year > 9999) throw problems.field(where, pointer, 'is not a date-time this registry can represent')
   return d
 }
 

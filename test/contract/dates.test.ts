@@ -92,6 +92,12 @@ t.test('every date-time input takes a calendar date and refuses one without an o
     const formatErrors = accepted.statusCode === 400 ? accepted.json().errors.filter((x: Schema) => x.pointer === c.pointer && FORMS.test(x.message)) : []
     t.same(formatErrors, [], `${label}: 2025-07-01 is accepted as a date-time (${accepted.statusCode})`)
     t.ok(accepted.statusCode < 500, `${label}: no server error`)
+    // The first and last days, with offsets that carry them out of years 1–9999 in UTC.
+    for (const edge of ['0001-01-01', '0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59-12:00']) {
+      const res = await request(c, edge)
+      t.ok(res.statusCode < 500, `${label}: ${edge} is no server error (${res.statusCode})`)
+      if (res.statusCode >= 400) t.match(res.json(), { code: String }, `${label}: ${edge} answered with a problem document`)
+    }
 
     const refused = await request(c, '2025-07-01T00:00:00')
     t.equal(refused.statusCode, 400, `${label}: a date-time without an offset is refused`)
