@@ -80,6 +80,7 @@ const FIELD_MESSAGES: [RegExp, (...m: string[]) => string][] = [
   [/^must be (>=|<=|>|<) (.*)$/, (_, op, n) => `应 ${op} ${n}`],
   [new RegExp(`^must be ${escape(INSTANT_FORMS)}$`), () => `应为${INSTANT_FORMS_ZH}`],
   [/^must not contain the NUL character \(U\+0000\)$/, () => '不能包含 NUL 字符（U+0000）'],
+  [/^must be valid Unicode text \(it contains an unpaired UTF-16 surrogate\)$/, () => '必须是有效的 Unicode 文本（含有不成对的 UTF-16 代理项）'],
   [/^must not be in the future$/, () => '不能晚于当前时间'],
   [/^is not a date-time this registry can represent$/, () => '不是本系统可以表示的日期时间'],
   [/^is not a cursor returned by this list$/, () => '不是本列表返回的游标（cursor）'],

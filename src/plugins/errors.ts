@@ -135,18 +135,31 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   return sendProblem(reply, request, 'bad_request', detail)
 }
 
-/** JSON pointer of the first string (or object key) holding U+0000, which PostgreSQL text cannot store. */
-export function findNul(value: unknown): string | undefined {
+/** A UTF-16 surrogate without its pair (JSON allows "\ud800"): not a character, so not UTF-8 text. */
+const LONE_SURROGATE = /\p{Surrogate}/u
+
+/** What a string (or object key) holds that PostgreSQL text or jsonb cannot store, as the field message. */
+function unstorable(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain the NUL character (U+0000)'
+  // Text columns would store U+FFFD in its place; jsonb refuses the escape (a 500).
+  if (LONE_SURROGATE.test(text)) return 'must be valid Unicode text (it contains an unpaired UTF-16 surrogate)'
+  return undefined
+}
+
+/** JSON pointer and message of the first string (or object key) PostgreSQL cannot store: U+0000 or an unpaired surrogate. */
+export function findUnstorable(value: unknown): { pointer: string; message: string } | undefined {
   const stack: [unknown, string][] = [[value, '']]
   while (stack.length > 0) {
     const [node, pointer] = stack.pop()!
     if (typeof node === 'string') {
-      if (node.includes('\u0000')) return pointer
+      const message = unstorable(node)
+      if (message) return { pointer, message }
     } else if (node !== null && typeof node === 'object' && !ArrayBuffer.isView(node)) {
       // Bytes (an uploaded file) are not text: walking them would visit every byte.
       for (const [key, child] of Object.entries(node)) {
         const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
-        if (key.includes('\u0000')) return at
+        const message = unstorable(key)
+        if (message) return { pointer: at, message }
         stack.push([child, at])
       }
     }
@@ -156,11 +169,11 @@ export function findNul(value: unknown): string | undefined {
 
 export default fp(
   async function errors(app: FastifyInstance) {
-    // A NUL character is a client error, caught here before the database fails on it with a 500.
+    // A NUL character or an unpaired surrogate is a client error, caught here before the database fails on it with a 500.
     app.addHook('preValidation', async (request) => {
       for (const [where, part] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
-        const pointer = findNul(part)
-        if (pointer !== undefined) throw problems.field(where, pointer, 'must not contain the NUL character (U+0000)')
+        const found = findUnstorable(part)
+        if (found !== undefined) throw problems.field(where, found.pointer, found.message)
       }
     })
     app.setErrorHandler((error: FastifyError, request, reply) => {
