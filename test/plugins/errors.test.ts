@@ -112,3 +112,25 @@ t.test('a date-time in year 0000 is a 400 naming the field', async (t) => {
   t.equal(res.statusCode, 400)
   t.equal(res.json().errors[0].pointer, '/from')
 })
+
+t.test('an unpaired UTF-16 surrogate in a body string or key is a 400 naming the field, not a 500 from jsonb', async (t) => {
+  const surrogate = (field: string) => `{"name":"ok","extra":{"${field}":"a\\ud800b"}}`
+  for (const [payload, pointer] of [['{"name":"a\\ud800b"}', '/name'], ['{"name":"a\\udc00"}', '/name'], [surrogate('x'), '/extra/x'], ['{"name":"ok","a\\udfffb":1}', '/a\udfffb']] as const) {
+    const res = await app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json' }, payload })
+    const body = problem(t, res, 400, 'validation_failed')
+    t.same(body.errors.map((e: { pointer: string }) => e.pointer), [pointer], payload)
+  }
+  const paired = await app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json' }, payload: '{"name":"\\ud83d\\ude00 好品"}' })
+  t.equal(paired.statusCode, 200, 'a surrogate pair (an emoji) is text')
+  // Found by probing: these reached jsonb columns (supervision event payloads, program benefit, rule labels).
+  const real = await build(t)
+  const all = await bearer()
+  for (const [url, payload] of [
+    ['/v1/supervision-cases', '{"uscc":"91371402MA3C4D5E6F","source":"inspection","topic":"quality_below_standard","severity":"serious","title":"a\\ud800b","findings":"x","occurredAt":"2025-03-12"}'],
+    ['/v1/incentive-programs/OVERSEAS_TRADEMARK_SUPPORT/rule-sets', '{"rules":{"kind":"listed","label":"a\\ud800b"},"effectiveFrom":"2027-01-01"}'],
+  ] as const) {
+    const res = await real.inject({ method: 'POST', url, headers: { ...all, 'content-type': 'application/json', 'accept-language': 'zh-CN' }, payload })
+    t.equal(res.statusCode, 400, `${url}: ${res.body}`)
+    t.match(res.json().errors[0].message, /UTF-16/, 'in Chinese too')
+  }
+})

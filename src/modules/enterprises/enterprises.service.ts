@@ -223,7 +223,9 @@ export function createEnterpriseService({ db, clock }: ServiceDeps) {
 
     async list(filter: ListEnterprisesFilter) {
       const [after] = (decodeCursor(filter.cursor, ['string']) ?? []) as [string?]
-      const page = await docs.enterprisePage(db, filter, after)
+      // updatedSince as every instant is read (a calendar date in Asia/Shanghai; years 1–9999).
+      const updatedSince = instant(filter.updatedSince, 'query', '/updatedSince')?.toISOString()
+      const page = await docs.enterprisePage(db, { ...filter, updatedSince }, after)
       let items = page.items
       if (items === null) {
         // Some item's stored document is not fresh: the page is computed as of the same moment.
@@ -236,13 +238,14 @@ export function createEnterpriseService({ db, clock }: ServiceDeps) {
 
     /** The whole list as an export (src/lib/export.ts): pages of 1,000 in USCC order, in the export's snapshot. */
     exportSpec(filter: ListEnterprisesFilter): ExportSpec<string> {
+      const updatedSince = instant(filter.updatedSince, 'query', '/updatedSince')?.toISOString()
       return {
         resource: 'enterprises',
         title: '企业名录',
         columns: ENTERPRISE_COLUMNS,
         pinnable: false,
         async batch(q, _knownAt, after, size) {
-          const page = await pageOn(q, { ...filter, limit: size }, after)
+          const page = await pageOn(q, { ...filter, updatedSince, limit: size }, after)
           return { items: page.items, next: page.more && page.last ? page.last : null }
         },
       }

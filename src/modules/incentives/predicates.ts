@@ -137,7 +137,9 @@ export function checkParams(kind: PredicateKind, raw: Record<string, unknown>, p
       for (const k of ['from', 'to'] as const) {
         const v = raw[k]
         if (v === undefined) continue
-        if (typeof v !== 'string' || !DATE_TIME.test(v) || Number.isNaN(instantOf(v).getTime())) r.err(`/${k}`, 'must be a date-time with offset or a calendar date')
+        // Years 1–9999 in UTC, so the stored ISO text compares and casts as an instant (not 0000-… or +010000-…).
+        const year = typeof v === 'string' && DATE_TIME.test(v) ? instantOf(v).getUTCFullYear() : NaN
+        if (typeof v !== 'string' || !DATE_TIME.test(v) || Number.isNaN(year) || year < 1 || year > 9999) r.err(`/${k}`, 'must be a date-time with offset or a calendar date')
         else p[k] = instantOf(v).toISOString()
       }
       if (p.from && p.to && p.to <= p.from) r.err('/to', 'must be after from')

@@ -159,6 +159,11 @@ t.test('checks point into the tree', async (t) => {
   t.same(errs({ allOf: [{ kind: 'hasActiveQualification', params: { types: ['NOPE'] } }] }), ['/rules/allOf/0/params/types/0: unknown qualification type "NOPE" (see GET /v1/qualification-types)'])
   t.match(errs({ allOf: [{ kind: 'listed' }, { kind: 'listed' }, { kind: 'noFine' }] })[0], /^\/rules\/allOf\/2\/kind: unknown predicate "noFine"; allowed: listed, hasActiveQualification/)
   t.same(errs({ allOf: [{ kind: 'listed' }, { kind: 'grantedWithin', params: { types: ['HAOPIN_SHANDONG_BRAND'], withinMonths: 12, to: '2025-01-01' } }] }), ['/rules/allOf/1/params: give withinMonths or from/to, not both'])
+  // Found by probing: these were stored as 0000-12-31T16:00:00.000Z and +010000-…, and "+010000" sorts before "2020" (to refused as not after from).
+  const range = (params: Record<string, string>) => errs({ kind: 'grantedWithin', params: { types: ['HAOPIN_SHANDONG_BRAND'], ...params } })
+  t.same(range({ from: '0001-01-01' }), ['/rules/params/from: must be a date-time with offset or a calendar date'], 'year 0 in UTC')
+  t.same(range({ from: '2020-01-01', to: '9999-12-31T23:59:59-12:00' }), ['/rules/params/to: must be a date-time with offset or a calendar date'], 'year 10000 in UTC')
+  t.same(range({ from: '0001-01-02', to: '9999-12-31' }), [], 'the first and last days are ranges')
   t.same(errs({ anyOf: [{ id: 'a', kind: 'listed' }, { id: 'a', kind: 'listed' }] }), ['/rules/anyOf/1/id: "a" is also the id of /rules/anyOf/0; ids must be unique'])
   t.same(errs({ atLeast: 3, of: [{ kind: 'listed' }] }), ['/rules/atLeast: asks for 3 of 1 conditions'])
   t.same(errs({ kind: 'inCounties', params: { codes: ['999999'] } }), ['/rules/params/codes/0: unknown county "999999" (see GET /v1/counties)'])
