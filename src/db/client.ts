@@ -50,25 +50,6 @@ export interface Transaction extends Queryable {
    * writes last from values it already has, such as its audit entries (recordAudit).
    */
   atCommit(text: string, params: unknown[], name?: string): void
-  /**
-   * Marks `work` (the promise of statements already sent) as the last statements of a composable
-   * write. In a transaction opened with `{ commitAtLast: true }` (a service method whose whole unit
-   * of work is that one write) it is `commit(work)`: the queued statements and COMMIT leave right
-   * behind the statements in flight, in the same round trip. Anywhere else (the write composed into
-   * a caller's larger unit of work) it is `work` itself and the caller goes on.
-   */
-  last<T>(work: Promise<T>): Promise<T>
-  /**
-   * Sends the statements queued by atCommit now, in order, ahead of whatever is sent next (their
-   * results still wait for the COMMIT, which fails with them). recordAudit calls it before an entry
-   * it sends at once, so a unit of work's entries are inserted in the order recorded.
-   */
-  sendQueued(): void
-}
-
-export interface TransactionOptions {
-  /** `tx.last(work)` commits: the unit of work ends with the statements given to it. */
-  commitAtLast?: boolean
 }
 
 export interface Database {
@@ -81,7 +62,7 @@ export interface Database {
    * Transactions find their rows by key, and run on generic plans like named statements (see
    * query).
    */
-  transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>
   /**
    * One parameterised statement outside any transaction. `name` makes it a prepared statement
    * on PostgreSQL, planned once per connection and never again: give a name only to statements
@@ -154,7 +135,7 @@ function createServerDatabase(connectionString: string, max: number): Database {
       const result = await (name ? prepared.query({ name, text, values: params }) : pool.query({ text, values: params }))
       return result.rows
     },
-    async transaction(fn, options) {
+    async transaction(fn) {
       const client = await prepared.connect()
       const stream = (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream
       let begun = false
@@ -179,8 +160,6 @@ function createServerDatabase(connectionString: string, max: number): Database {
         if (result.command !== 'COMMIT') throw new Error(`the transaction was rolled back (${result.command}): one of its statements failed`)
       }
       const queued: pg.QueryConfig[] = []
-      // Queued statements already sent (sendQueued): answered before the COMMIT is.
-      const sentEarly: Promise<unknown>[] = []
       // The queued statements and COMMIT, sent together (BEGIN first when nothing was sent yet);
       // resolves once all are answered, rejecting with the first failure.
       const finish = async (work: Promise<unknown>) => {
@@ -188,7 +167,7 @@ function createServerDatabase(connectionString: string, max: number): Database {
         if (!begun && last.length === 0) return
         const statements = [...(begun ? [] : [send({ text: 'BEGIN' })]), ...last.map(send), send({ text: 'COMMIT' })]
         begun = true
-        const settled = await Promise.allSettled([work, ...sentEarly, ...statements])
+        const settled = await Promise.allSettled([work, ...statements])
         const failed = settled.find((r) => r.status === 'rejected')
         if (failed) throw (failed as PromiseRejectedResult).reason
         committed((settled[settled.length - 1] as PromiseFulfilledResult<pg.QueryResult>).value)
@@ -210,16 +189,6 @@ function createServerDatabase(connectionString: string, max: number): Database {
         atCommit(text, params, name) {
           if (ended) throw new Error('a statement was queued after its transaction committed')
           queued.push(name ? { name, text, values: params } : { text, values: params })
-        },
-        last(work) {
-          return options?.commitAtLast ? tx.commit(work) : work
-        },
-        sendQueued() {
-          for (const config of queued.splice(0)) {
-            const sent = tx.query(config.text, config.values, config.name)
-            sent.catch(() => {})
-            sentEarly.push(sent)
-          }
         },
       }
       try {
@@ -299,16 +268,14 @@ async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migra
     prisma,
     query: (text, params = []) => session.query(text, params),
     // PGlite runs a transaction's statements in the order they are sent and commits when fn resolves.
-    transaction: (fn, options) =>
+    transaction: (fn) =>
       lite.transaction(async (t) => {
         let ended = false
         const queued: [string, unknown[]][] = []
-        const sentEarly: Promise<unknown>[] = []
         const finish = async () => {
-          for (const sent of sentEarly.splice(0)) await sent
           for (const [text, params] of queued.splice(0)) await t.query(text, params)
         }
-        const tx: Transaction = {
+        const result = await fn({
           async query(text, params = []) {
             if (ended) throw new Error('a statement was sent after its transaction committed')
             return (await t.query<never>(text, params)).rows
@@ -323,18 +290,7 @@ async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migra
             if (ended) throw new Error('a statement was queued after its transaction committed')
             queued.push([text, params])
           },
-          last(work) {
-            return options?.commitAtLast ? tx.commit(work) : work
-          },
-          sendQueued() {
-            for (const [text, params] of queued.splice(0)) {
-              const sent = t.query(text, params)
-              sent.catch(() => {})
-              sentEarly.push(sent)
-            }
-          },
-        }
-        const result = await fn(tx)
+        })
         // PGlite commits when this callback resolves: the queued statements run just before.
         await finish()
         return result

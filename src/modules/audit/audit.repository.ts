@@ -16,23 +16,13 @@ export interface AuditRecord {
   operation: string
   entityType: string
   entityId: string
-  /**
-   * The document as JSON text, or null; or a statement that selects it (one row, one column of
-   * JSON text), run inside the audit INSERT at its place in the unit of work, so that a write need
-   * not wait for its document before the entry can be sent (see recordAudit).
-   */
-  before: string | AuditDocumentSql | null
-  after: string | AuditDocumentSql | null
+  /** The document as JSON text, or null. */
+  before: string | null
+  after: string | null
   /** When the change happened in the world, where the entity records it. */
   occurredAt?: Date | null
   /** When the change takes effect, where the entity records it. */
   effectiveAt?: Date | null
-}
-
-/** A statement selecting an entity's document (one row, one column of JSON text), with its parameters ($1...). */
-export interface AuditDocumentSql {
-  sql: string
-  params: unknown[]
 }
 
 /**
@@ -47,18 +37,11 @@ const iso = (d: Date | null | undefined) => (d ? JSON.stringify(d.toISOString())
 /**
  * Records writes in the audit trail as part of the caller's unit of work: every write calls it
  * with every entity it changed. The entries are inserted in the order recorded, by one statement
- * per call; a trigger then queues them for chaining.
- *
- * When every document is given as text, the statement travels with the transaction's COMMIT (a
- * failure there commits nothing) and the promise is already resolved. When a document is given as
- * a statement (AuditDocumentSql), the INSERT is sent at once, behind the write's own statements, and
- * reads the document there: the write can send it without waiting for any answer, so that writes,
- * audit entries and COMMIT (tx.last) share one round trip. Its promise then must be awaited with the
- * write's other statements.
+ * per call that travels with the transaction's COMMIT (a failure there commits nothing); a trigger
+ * then queues them for chaining.
  */
-export function recordAudit(tx: Transaction, actor: Actor, records: AuditRecord[]): Promise<void> {
-  if (records.length === 0) return Promise.resolve()
-  if (records.some((r) => isSql(r.before) || isSql(r.after))) return recordAuditSql(tx, actor, records)
+export function recordAudit(tx: Transaction, actor: Actor, records: AuditRecord[]): void {
+  if (records.length === 0) return
   // The documents are JSON texts already: spliced into the parameter, never parsed here.
   const rows = records.map(
     (r, ord) =>
@@ -76,45 +59,6 @@ export function recordAudit(tx: Transaction, actor: Actor, records: AuditRecord[
     [...actorParams(actor), `[${rows.join(',')}]`],
     'audit_record',
   )
-  return Promise.resolve()
-}
-
-const isSql = (value: AuditRecord['before']): value is AuditDocumentSql => value !== null && typeof value === 'object'
-
-/** Statement names by text: each shape of the document-reading INSERT is prepared once per connection. */
-const sqlNames = new Map<string, string>()
-
-function recordAuditSql(tx: Transaction, actor: Actor, records: AuditRecord[]): Promise<void> {
-  const params: unknown[] = [...actorParams(actor)]
-  const param = (value: unknown, cast = '') => {
-    params.push(value)
-    return `$${params.length}${cast}`
-  }
-  const documentOf = (value: AuditRecord['before']) => {
-    if (value === null) return 'NULL::jsonb'
-    if (!isSql(value)) return param(value, '::jsonb')
-    const offset = params.length
-    params.push(...value.params)
-    return `(${value.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})::jsonb`
-  }
-  // VALUES rows are inserted in the order listed: the entries' ids follow the records.
-  const rows = records.map(
-    (r) =>
-      `($1, $2, $3, $4, ${param(r.operation)}, ${param(r.entityType)}, ${param(r.entityId)}, ${documentOf(r.before)}, ` +
-      `${documentOf(r.after)}, ${param(r.occurredAt?.toISOString() ?? null, '::timestamptz')}, ` +
-      `${param(r.effectiveAt?.toISOString() ?? null, '::timestamptz')}, 'document')`,
-  )
-  const text = `INSERT INTO audit_event (actor_sub, actor_county, actor_dept, request_id, operation, entity_type, entity_id, before, after,
-                              occurred_at, effective_at, payload_format)
-     VALUES ${rows.join(',\n            ')}`
-  // Entries queued for the COMMIT by earlier writes of the unit go first: the order recorded.
-  tx.sendQueued()
-  let name = sqlNames.get(text)
-  if (!name) sqlNames.set(text, (name = `audit_record_${sqlNames.size + 1}`))
-  const sent = tx.query(text, params, name).then(() => undefined)
-  // Awaited by the write with its other statements; a failure also fails the transaction's COMMIT.
-  sent.catch(() => {})
-  return sent
 }
 
 /** Entries one audit_seal() call chains at most. */

@@ -45,13 +45,6 @@ export async function inSavepoint<T>(tx: Transaction, name: string, work: (tx: T
     atCommit: (text, params, statement) => {
       queued.push([text, params, statement])
     },
-    // A write in a savepoint is never the whole unit of work.
-    last: (work) => work,
-    // Inside the savepoint: rolled back with it when the row fails.
-    sendQueued: () => {
-      tx.sendQueued()
-      for (const [text, params, statement] of queued.splice(0)) tx.query(text, params, statement).catch(() => {})
-    },
   }
   await tx.query(`SAVEPOINT ${name}`)
   let result: T

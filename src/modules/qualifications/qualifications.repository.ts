@@ -183,8 +183,6 @@ export interface LockedQualification {
   version: number
   renewed_by: string | null
   last_effective_at: Date
-  /** The seq of its last event: the next change appends last_seq + 1 (the row lock keeps it so). */
-  last_seq: number
 }
 
 /**
@@ -204,7 +202,6 @@ export async function lockQualification(tx: Queryable, id: string): Promise<(Loc
               iso_utc(q.valid_from) AS valid_from, iso_utc(q.valid_until) AS valid_until, q.version,
               (SELECT r.id::text FROM qualification r WHERE r.renews_id = q.id) AS renewed_by,
               (SELECT iso_utc(max(ev.effective_at)) FROM qualification_event ev WHERE ev.qualification_id = q.id) AS last_effective_at,
-              (SELECT coalesce(max(ev.seq), 0) FROM qualification_event ev WHERE ev.qualification_id = q.id) AS last_seq,
               ${DOC_COLUMNS}
        FROM ${moment('NULL', 'NULL')} CROSS JOIN ${FROM_QUALIFICATION}
        WHERE q.id = $1::uuid`,
@@ -310,15 +307,6 @@ export async function appendEvent(tx: Queryable, e: NewEvent, actor: Actor, chan
   )
   return row!
 }
-
-/** The statement selecting the qualification's document now, for an audit entry read where it is sent (recordAudit). */
-export const documentSql = (id: string) => ({ sql: `SELECT d.doc FROM (${oneSql('NULL', 'NULL')}) d`, params: [id] })
-
-/** The statement selecting a recorded event's document, as the history lists it, for an audit entry (recordAudit). */
-export const eventDocumentSql = (id: string, seq: number) => ({
-  sql: `SELECT ${EVENT_JSON}::text FROM qualification_event ev WHERE ev.qualification_id = $1::uuid AND ev.seq = $2::int`,
-  params: [id, seq],
-})
 
 /** The qualification's document now, in the caller's transaction (what a write returns and audits). */
 export async function currentDoc(tx: Queryable, id: string): Promise<QualificationDoc> {

@@ -126,15 +126,10 @@ export function createQualificationService({ db, clock }: ServiceDeps) {
       decision: { authority: input.issuer, level: input.issuerLevel, documentNo: null, decidedAt: grantedAt },
     }, actor)
     const document = repo.currentDoc(tx, id)
-    // The audit entries read the documents where they are sent, behind the writes: with the writes
-    // and (when the grant is the whole unit of work) the COMMIT, one round trip.
-    const audited = recordAudit(tx, actor, [
-      { operation: 'qualification.grant', entityType: 'qualification', entityId: id, before: null, after: repo.documentSql(id), effectiveAt: grantedAt },
-      { operation: 'qualification_event.create', entityType: 'qualification_event', entityId: `${id}:1`, before: null, after: repo.eventDocumentSql(id, 1), effectiveAt: grantedAt },
-    ])
+    let event: Awaited<typeof appended>
     let doc: repo.QualificationDoc
     try {
-      ;[, , doc] = await tx.last(Promise.all([inserted, appended, document, audited]))
+      ;[, event, doc] = await Promise.all([inserted, appended, document])
     } catch (error) {
       // A concurrent grant took the number or the renewal between the checks and the insert.
       const taken = repo.takenRule(error)
@@ -142,6 +137,10 @@ export function createQualificationService({ db, clock }: ServiceDeps) {
       if (taken === 'certificate') throw certificateTaken(input.type, input.certificateNo!, null)
       throw error
     }
+    recordAudit(tx, actor, [
+      { operation: 'qualification.grant', entityType: 'qualification', entityId: id, before: null, after: doc.base, effectiveAt: grantedAt },
+      { operation: 'qualification_event.create', entityType: 'qualification_event', entityId: `${id}:${event.seq}`, before: null, after: event.doc, effectiveAt: grantedAt },
+    ])
     return { ...result(doc), id }
   }
 
@@ -185,7 +184,7 @@ export function createQualificationService({ db, clock }: ServiceDeps) {
 
     async grant(actor: Actor, rawUscc: string, input: GrantQualificationInput): Promise<QualificationResult & { id: string }> {
       const uscc = usccFromPath(rawUscc)
-      return db.transaction((tx) => grantIn(tx, actor, uscc, input), { commitAtLast: true })
+      return db.transaction((tx) => grantIn(tx, actor, uscc, input))
     },
 
     async changeStatus(actor: Actor, principal: Principal, rawId: string, input: StatusChangeInput, ifMatch: string | undefined) {
@@ -213,7 +212,6 @@ export function createQualificationService({ db, clock }: ServiceDeps) {
           decision: { authority: input.decision.authority, level: input.decision.level, documentNo: input.decision.documentNo ?? null, decidedAt: decidedAt ?? null },
           ifMatch,
         }),
-        { commitAtLast: true },
       )
       return { id, doc: `{"change":${applied.change},"qualification":${repo.render(applied.qualification)}}`, etag: etagOf(applied.qualification.base) }
     },

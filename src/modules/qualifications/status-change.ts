@@ -69,28 +69,26 @@ export async function applyStatusChange(tx: Transaction, actor: Actor, c: Status
       { currentStatus: statusThen, allowedTransitions: [...allowed], qualificationId: id },
     )
   }
-  // The change, the document after it and the audit entries (reading the documents where they are
-  // sent) go together: one round trip, which also carries the COMMIT when the change is the whole
-  // unit of work (tx.last). The row lock keeps the next seq the last one + 1.
-  const seq = current.last_seq + 1
-  const times = { occurredAt: c.occurredAt, effectiveAt: c.effectiveAt }
-  const appended = repo.appendEvent(tx, {
-    qualificationId: id,
-    from: current.status,
-    to: c.to,
-    reasonCode: c.reasonCode,
-    reason: c.reason,
-    occurredAt: c.occurredAt,
-    effectiveAt: c.effectiveAt,
-    decision: c.decision,
-    caseLink: c.caseLink,
-  }, actor, true)
-  const document = repo.currentDoc(tx, id)
-  const audited = recordAudit(tx, actor, [
-    { operation: 'qualification.change_status', entityType: 'qualification', entityId: id, before: current.doc.base, after: repo.documentSql(id), ...times },
-    { operation: 'qualification_event.create', entityType: 'qualification_event', entityId: `${id}:${seq}`, before: null, after: repo.eventDocumentSql(id, seq), ...times },
+  // The change, then the document after it: sent together, one round trip.
+  const [event, after] = await Promise.all([
+    repo.appendEvent(tx, {
+      qualificationId: id,
+      from: current.status,
+      to: c.to,
+      reasonCode: c.reasonCode,
+      reason: c.reason,
+      occurredAt: c.occurredAt,
+      effectiveAt: c.effectiveAt,
+      decision: c.decision,
+      caseLink: c.caseLink,
+    }, actor, true),
+    repo.currentDoc(tx, id),
   ])
-  const [event, after] = await tx.last(Promise.all([appended, document, audited]))
+  const times = { occurredAt: c.occurredAt, effectiveAt: c.effectiveAt }
+  recordAudit(tx, actor, [
+    { operation: 'qualification.change_status', entityType: 'qualification', entityId: id, before: current.doc.base, after: after.base, ...times },
+    { operation: 'qualification_event.create', entityType: 'qualification_event', entityId: `${id}:${event.seq}`, before: null, after: event.doc, ...times },
+  ])
   return { id, change: event.doc, seq: event.seq, qualification: after }
 }
 
