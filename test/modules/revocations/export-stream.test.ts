@@ -106,7 +106,7 @@ t.test('npm run export saves an export with its provenance', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'haopin-export-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const out = join(dir, 'register.ndjson')
-  const knownAt = new Date(Date.now() - 1000).toISOString()
+  const knownAt = new Date().toISOString() // after every row above has committed
   const path = `/v1/revocations?actor=bulk-export&effectiveTo=2025-01-01T00:16:41Z&knownAt=${encodeURIComponent(knownAt)}`
   const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn('npm', ['run', '-s', 'export', '--', path, '--format', 'ndjson', '--url', base, '--token', auth.authorization.slice(7), '--out', out], {
