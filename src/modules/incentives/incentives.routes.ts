@@ -1,9 +1,8 @@
-import { sendNotModified } from '../../lib/reply.ts'
+import { sendTagged } from '../../lib/reply.ts'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { EXPORT_HEADERS, exportFormatOf, exportMedia, sendExport } from '../../lib/export.ts'
-import { notModified } from '../../lib/http.ts'
 import { nextLink } from '../../lib/paging.ts'
 import { IfMatchHeaders, IfNoneMatchHeaders, UsccParams } from '../../lib/schemas.ts'
 import { notModified as notModifiedResponse, ok } from '../../lib/responses.ts'
@@ -79,10 +78,7 @@ export default async function incentiveRoutes(fastify: FastifyInstance) {
     },
     config: read,
   }, async (request, reply) => {
-    const { doc, etag } = await svc.getProgram(request.params.code, request.query.asOf, request.query.knownAt)
-    reply.header('etag', etag)
-    if (notModified(request.headers['if-none-match'], etag)) return sendNotModified(reply)
-    return reply.send(doc)
+    return sendTagged(request, reply, await svc.getProgram(request.params.code, request.query.asOf, request.query.knownAt))
   })
 
   app.patch('/v1/incentive-programs/:code', {

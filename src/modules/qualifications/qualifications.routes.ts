@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { actorOf } from '../../lib/actor.ts'
-import { notModified } from '../../lib/http.ts'
 import { nextLink } from '../../lib/paging.ts'
 import { IfMatchHeaders, IfNoneMatchHeaders, UsccParams } from '../../lib/schemas.ts'
-import { sendJsonText, sendNotModified } from '../../lib/reply.ts'
+import { sendJsonText, sendTagged } from '../../lib/reply.ts'
 import { EXPORT_HEADERS, exportFormatOf, exportMedia, sendExport } from '../../lib/export.ts'
 import { notModified as notModifiedResponse, ok } from '../../lib/responses.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
@@ -69,10 +68,7 @@ export default async function qualificationRoutes(fastify: FastifyInstance) {
     },
     config: read,
   }, async (request, reply) => {
-    const { doc, etag } = await service.get(request.params.id, request.query.asOf, request.query.knownAt)
-    reply.header('etag', etag)
-    if (notModified(request.headers['if-none-match'], etag)) return sendNotModified(reply)
-    return sendJsonText(reply, doc)
+    return sendTagged(request, reply, await service.get(request.params.id, request.query.asOf, request.query.knownAt))
   })
 
   app.get('/v1/qualifications', {

@@ -2,9 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { EXPORT_HEADERS, exportFormatOf, exportMedia, sendExport } from '../../lib/export.ts'
-import { notModified } from '../../lib/http.ts'
 import { nextLink } from '../../lib/paging.ts'
-import { sendJsonText, sendNotModified } from '../../lib/reply.ts'
+import { sendJsonText, sendTagged } from '../../lib/reply.ts'
 import { notModified as notModifiedResponse, ok } from '../../lib/responses.ts'
 import { IfMatchHeaders, IfNoneMatchHeaders, UsccParams } from '../../lib/schemas.ts'
 import { compileBody, compileForPart } from '../../lib/validate.ts'
@@ -99,10 +98,7 @@ export default async function supervisionRoutes(fastify: FastifyInstance) {
     },
     config: read,
   }, async (request, reply) => {
-    const { doc, etag } = await service.get(actorOf(request), request.params.id, request.query.asOf, request.query.knownAt)
-    reply.header('etag', etag)
-    if (notModified(request.headers['if-none-match'], etag)) return sendNotModified(reply)
-    return sendJsonText(reply, doc)
+    return sendTagged(request, reply, await service.get(actorOf(request), request.params.id, request.query.asOf, request.query.knownAt))
   })
 
   app.post('/v1/supervision-cases/:id/events', {
