@@ -51,6 +51,8 @@ export interface Config {
   auditSealIntervalMs: number
   /** How often the chain's head is signed as a checkpoint (when it moved); 0 turns it off. */
   auditCheckpointIntervalMs: number
+  /** Seconds after which an export's knownAt is settled (the same URL gives the same bytes); later ones are marked provisional. */
+  exportSettleSeconds: number
   imports: {
     /** Largest spreadsheet an import accepts (a larger body gets 413). */
     maxBytes: number
@@ -204,6 +206,7 @@ export function loadConfig(env: Env = process.env): Config {
     documentRefreshIntervalMs: int('DOCUMENT_REFRESH_INTERVAL_MS', 1000, 0, 3_600_000),
     auditSealIntervalMs: int('AUDIT_SEAL_INTERVAL_MS', 200, 0, 3_600_000),
     auditCheckpointIntervalMs: int('AUDIT_CHECKPOINT_INTERVAL_MS', 600_000, 0, 86_400_000),
+    exportSettleSeconds: int('EXPORT_SETTLE_SECONDS', 60, 0, 86_400),
     imports: {
       maxBytes: int('IMPORT_MAX_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxRows: int('IMPORT_MAX_ROWS', 200_000, 1, 1_048_575),

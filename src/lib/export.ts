@@ -20,12 +20,6 @@ export const NDJSON_MEDIA_TYPE = 'application/x-ndjson; charset=utf-8'
 /** Rows per keyset batch: the unit read, rendered and sent at once. */
 export const EXPORT_BATCH = 1000
 
-/** Seconds after which a knownAt is settled: no transaction still open can record anything before it. */
-export const exportSettleSeconds = () => {
-  const v = Number(process.env.EXPORT_SETTLE_SECONDS ?? 60)
-  return Number.isFinite(v) && v >= 0 ? v : 60
-}
-
 /** Query parameters every exportable list takes, besides its own filters. */
 export const ExportQueryFields = {
   format: Type.Optional(Type.Enum(['json', 'csv', 'ndjson'], {
@@ -229,7 +223,8 @@ export async function sendExport<K>(
   const { knownAt, now, head, first, q: tx } = await start
 
   const knownAtText = knownAt.toISOString()
-  const settled = knownAt.getTime() <= now.getTime() - exportSettleSeconds() * 1000
+  // Settled: no transaction still open can record anything before knownAt (EXPORT_SETTLE_SECONDS).
+  const settled = knownAt.getTime() <= now.getTime() - request.server.config.exportSettleSeconds * 1000
   const ext = format === 'csv' ? 'csv' : 'ndjson'
   const stamp = knownAtText.replace(/[:.]/g, '-')
   const asciiName = `${spec.resource}-${stamp}.${ext}`

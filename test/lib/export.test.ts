@@ -8,8 +8,7 @@ import { createEnterprise, grant, reader } from '../helpers/fixtures.ts'
 import { csvText, renderInstant } from '../../src/lib/export.ts'
 
 // Settled at once here: the test pins knownAt a second in the past (the default window is 60 s).
-process.env.EXPORT_SETTLE_SECONDS = '0'
-const app = await build(t)
+const app = await build(t, { EXPORT_SETTLE_SECONDS: '0' })
 const read = await reader()
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
 

@@ -10,8 +10,7 @@ import t from 'tap'
 import { bearer, build, newUscc } from '../../helpers/app.ts'
 import { certificateNo, createEnterprise, grant, reader } from '../../helpers/fixtures.ts'
 
-process.env.EXPORT_SETTLE_SECONDS = '0'
-const app = await build(t)
+const app = await build(t, { EXPORT_SETTLE_SECONDS: '0' })
 const read = await reader()
 const audit = await bearer(['audit:read', 'registry:read'])
 const tag = randomBytes(4).toString('hex')
