@@ -80,7 +80,7 @@ export default async function targetRoutes(fastify: FastifyInstance) {
     const csv = request.query.format === 'csv' || (request.query.format === undefined && /text\/csv/i.test(request.headers.accept ?? ''))
     if (!csv) return reply.send(answer)
     const name = `progress-${answer.plan.code}-${answer.asOf.slice(0, 10)}.csv`
-    return reply.type('text/csv; charset=utf-8; header=present').header('content-disposition', `attachment; filename="${name}"`).send(progressCsv(answer))
+    return reply.type('text/csv; charset=utf-8; header=present').header('content-disposition', `attachment; filename="${name}"`).send(progressCsv(answer, { header: request.query.header ?? 'en', timeZone: request.query.timeZone ?? 'UTC' }))
   })
 
   app.get('/v1/targets/:code', {

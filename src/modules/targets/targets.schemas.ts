@@ -210,6 +210,8 @@ export const ProgressQuery = Type.Object({
   by: Type.Optional(Type.Literal('county', { description: 'Add the figure of every county (not with countyCode)' })),
   target: Type.Optional(Type.String({ maxLength: 1000, description: 'Comma list of target codes (default: all)', examples: ['HIGH_TECH_ENTERPRISES,STANDARDS'] })),
   format: Type.Optional(literalUnion(['json', 'csv'], '`csv`: one row per target (per target and county with by=county), UTF-8 with BOM (also `Accept: text/csv`)')),
+  header: ExportQueryFields.header,
+  timeZone: ExportQueryFields.timeZone,
 })
 export type ProgressQueryInput = Static<typeof ProgressQuery>
 

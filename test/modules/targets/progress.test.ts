@@ -147,6 +147,11 @@ t.test('CSV of progress: one row per target and county, UTF-8 with BOM', async (
   t.ok(hightech, 'the city row')
   const viaAccept = await app.inject({ method: 'GET', url: `/v1/target-plans/DEZHOU_HAOPIN_2025/progress?asOf=${encodeURIComponent(B.toISOString())}`, headers: { ...reader, accept: 'text/csv' } })
   t.match(viaAccept.headers['content-type'], /^text\/csv/)
+  const zh = await app.inject({ method: 'GET', url: `/v1/target-plans/DEZHOU_HAOPIN_2025/progress?asOf=${encodeURIComponent(B.toISOString())}&format=csv&header=zh&timeZone=Asia/Shanghai`, headers: reader })
+  const [zhHeader, zhFirst] = zh.body.replace(/^\uFEFF/, '').split('\r\n')
+  t.match(zhHeader, /^规划代码,统计时点,已知时点,期间状态,指标代码,章节,指标,县\(市、区\)代码/, 'header=zh: the Chinese header row')
+  const asOfShanghai = new Date(B.getTime() + 8 * 3600_000).toISOString().replace('Z', '+08:00')
+  t.equal(zhFirst!.split(',')[1], asOfShanghai, 'timeZone=Asia/Shanghai: times with +08:00')
 })
 
 t.test('bad input', async (t) => {
