@@ -222,11 +222,43 @@ export function findIllFormed(value: unknown): { pointer: string; message: strin
   return undefined
 }
 
+/**
+ * The first query parameter whose percent-encoding is not UTF-8 (`%FF`, a cut `%E5%BE`, CESU-8), with
+ * its name: the query parser would pass such a value on as its raw text, so a search for `%FF` would
+ * quietly find nothing. Undefined when every parameter decodes (the usual case costs one indexOf).
+ */
+export function malformedQueryParameter(url: string): string | undefined {
+  const start = url.indexOf('?')
+  if (start === -1 || url.indexOf('%', start) === -1) return undefined
+  for (const pair of url.slice(start + 1).split('&')) {
+    if (!pair.includes('%')) continue
+    const eq = pair.indexOf('=')
+    const name = eq === -1 ? pair : pair.slice(0, eq)
+    try {
+      decodeURIComponent(name)
+      if (eq !== -1) decodeURIComponent(pair.slice(eq + 1))
+    } catch {
+      let readable = name
+      try {
+        readable = decodeURIComponent(name.replace(/\+/g, ' '))
+      } catch {
+        // The name itself is malformed: it is pointed at as sent.
+      }
+      return readable
+    }
+  }
+  return undefined
+}
+
 export default fp(
   async function errors(app: FastifyInstance) {
     // A NUL character or a lone surrogate is a client error, caught here (in every field of the path,
     // the query and the body) before the database fails on it with a 500 or stores U+FFFD instead.
     app.addHook('preValidation', async (request) => {
+      const malformed = malformedQueryParameter(request.url)
+      if (malformed !== undefined) {
+        throw problems.field('query', `/${malformed.replace(/~/g, '~0').replace(/\//g, '~1')}`, 'is not valid percent-encoded UTF-8 (encode the text as UTF-8, then percent-encode each byte)')
+      }
       for (const [where, part] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
         const found = findIllFormed(part)
         if (found) throw problems.field(where, found.pointer, found.message)

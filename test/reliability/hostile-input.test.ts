@@ -121,6 +121,29 @@ t.test('a lone surrogate in a query string or path cannot arrive as text, and a 
   }
 })
 
+t.test('a query value that is not percent-encoded UTF-8 is a 400 naming the parameter, on every operation', async (t) => {
+  const app = await build(t, { PUBLIC_RATE_LIMIT_MAX: '1000000' })
+  const auth = await bearer()
+  let checked = 0
+  for (const o of operations) {
+    const names = (o.op.parameters ?? []).filter((p: Schema) => p.in === 'query').map((p: Schema) => p.name)
+    for (const name of names) {
+      for (const bad of ['%FF', '%E5%BE', '%C0%AF']) {
+        const res = await send(app, auth, o, `?${name}=x${bad}`, o.body)
+        t.equal(res.statusCode, 400, `${o.where} query ${name}=x${bad}`)
+        const problem = res.json()
+        t.equal(problem.code, 'validation_failed')
+        t.same(problem.errors?.[0] && [problem.errors[0].in, problem.errors[0].pointer], ['query', `/${name}`])
+        checked++
+      }
+    }
+  }
+  t.ok(checked > 30, `${checked} query values checked`)
+  // A well-formed encoding still arrives as the text it encodes.
+  const fine = await app.inject({ method: 'GET', url: `/v1/enterprises?q=${encodeURIComponent('德州')}`, headers: auth })
+  t.equal(fine.statusCode, 200)
+})
+
 t.test('date-times outside UTC years 0001–9999 are a 400 on every operation that takes one', async (t) => {
   const app = await build(t, { PUBLIC_RATE_LIMIT_MAX: '1000000' })
   const auth = await bearer()
