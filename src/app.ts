@@ -106,15 +106,23 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('preClose', async () => {
     closing = true
   })
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks every request passes through are synchronous (no promise per request).
+  app.addHook('onRequest', (request, reply, next) => {
     // Before helmet's hook has run: its headers are added by hand.
-    if (closing) throw new AppError('not_ready', 'this instance is shutting down; retry (another instance may answer)', {}, { ...SECURITY_HEADERS, 'retry-after': '1', connection: 'close' })
+    if (closing) return next(new AppError('not_ready', 'this instance is shutting down; retry (another instance may answer)', {}, { ...SECURITY_HEADERS, 'retry-after': '1', connection: 'close' }))
     inFlight++
     counted.add(request)
     reply.raw.once('close', () => done(request))
+    next()
   })
-  app.addHook('onResponse', async (request) => done(request))
-  app.addHook('onRequestAbort', async (request) => done(request))
+  app.addHook('onResponse', (request, _reply, next) => {
+    done(request)
+    next()
+  })
+  app.addHook('onRequestAbort', (request, next) => {
+    done(request)
+    next()
+  })
   app.decorate('drain', async () => {
     if (inFlight === 0) return
     await new Promise<void>((resolve) => {
@@ -151,8 +159,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     if (!deps.db) await db.close()
   })
 
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, next) => {
     reply.header('x-request-id', request.id)
+    next(null, payload)
   })
 
   await app.register(errorsPlugin)

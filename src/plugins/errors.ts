@@ -254,15 +254,16 @@ export default fp(
   async function errors(app: FastifyInstance) {
     // A NUL character or a lone surrogate is a client error, caught here (in every field of the path,
     // the query and the body) before the database fails on it with a 500 or stores U+FFFD instead.
-    app.addHook('preValidation', async (request) => {
+    app.addHook('preValidation', (request, _reply, next) => {
       const malformed = malformedQueryParameter(request.url)
       if (malformed !== undefined) {
-        throw problems.field('query', `/${malformed.replace(/~/g, '~0').replace(/\//g, '~1')}`, 'is not valid percent-encoded UTF-8 (encode the text as UTF-8, then percent-encode each byte)')
+        return next(problems.field('query', `/${malformed.replace(/~/g, '~0').replace(/\//g, '~1')}`, 'is not valid percent-encoded UTF-8 (encode the text as UTF-8, then percent-encode each byte)'))
       }
       for (const [where, part] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
         const found = findIllFormed(part)
-        if (found) throw problems.field(where, found.pointer, found.message)
+        if (found) return next(problems.field(where, found.pointer, found.message))
       }
+      next()
     })
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof AppError) {

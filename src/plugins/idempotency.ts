@@ -31,6 +31,10 @@ interface StoredKey {
   response_headers: Record<string, string> | null
 }
 
+function asList<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]
+}
+
 function requestHash(request: FastifyRequest): string {
   const url = request.url.split('?')
   // A file upload is hashed as its bytes; JSON by its canonical form.
@@ -38,9 +42,13 @@ function requestHash(request: FastifyRequest): string {
   return createHash('sha256').update(`${request.method} ${url[0]}?${url[1] ?? ''}\n`).update(body).digest('hex')
 }
 
-function documentKeyHeader(route: RouteOptions) {
+/** True for the routes that take an Idempotency-Key: every POST that needs a token. */
+function takesKey(route: RouteOptions): boolean {
   const methods = Array.isArray(route.method) ? route.method : [route.method]
-  if (!methods.includes('POST') || route.config?.auth === false) return
+  return methods.includes('POST') && route.config?.auth !== false
+}
+
+function documentKeyHeader(route: RouteOptions) {
   const schema = (route.schema ??= {}) as Record<string, any>
   const headers = (schema.headers ??= { type: 'object', properties: {} })
   headers.properties ??= {}
@@ -62,9 +70,15 @@ function documentKeyHeader(route: RouteOptions) {
 export default fp(
   async function idempotency(app: FastifyInstance, opts: { ttlHours: number }) {
     app.decorateRequest('idempotency', null)
-    app.addHook('onRoute', documentKeyHeader)
+    // The hooks sit on the POST routes alone, so that no other request passes through them.
+    app.addHook('onRoute', (route) => {
+      if (!takesKey(route)) return
+      documentKeyHeader(route)
+      route.preHandler = [...asList(route.preHandler), claimKey]
+      route.onSend = [...asList(route.onSend), storeResponse]
+    })
 
-    app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    async function claimKey(request: FastifyRequest, reply: FastifyReply) {
       const key = request.headers['idempotency-key']
       if (request.method !== 'POST' || typeof key !== 'string' || !request.principal) return
       const sub = request.principal.sub
@@ -118,9 +132,9 @@ export default fp(
       }
       reply.headers(stored.response_headers ?? {}).header('idempotency-replayed', 'true').code(stored.response_status!)
       return reply.send(stored.response_body ?? '')
-    })
+    }
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    async function storeResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
       const claimed = request.idempotency
       if (!claimed) return payload
       request.idempotency = null
@@ -140,7 +154,7 @@ export default fp(
         [claimed.sub, claimed.key, reply.statusCode, payload, JSON.stringify(headers)],
       )
       return payload
-    })
+    }
   },
   { name: 'idempotency', dependencies: ['auth', 'openapi'] },
 )
