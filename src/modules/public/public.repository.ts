@@ -21,6 +21,8 @@ export interface Answer {
   asOf: string
   /** The status, enterprise and qualifications found, or null when the subject is unknown. */
   found: { status: string; enterprise: unknown; qualifications: unknown[] } | null
+  /** What was found as the database wrote it (what the answer's ETag is taken of), or 'null'. */
+  text: string
 }
 
 const BY_USCC = `SELECT iso_utc(m.as_of) AS as_of, (
@@ -31,9 +33,9 @@ FROM ${moment('$2')}`
 
 export async function answerForEnterprise(db: Database, uscc: string, asOf: Date | null): Promise<Answer> {
   const [row] = await db.query<{ as_of: string; found: string | null }>(BY_USCC, [uscc, asOf], 'public_verify_enterprise')
-  if (!row!.found) return { asOf: row!.as_of, found: null }
+  if (!row!.found) return { asOf: row!.as_of, found: null, text: 'null' }
   const found = JSON.parse(row!.found) as { enterprise: { brandStatus: string }; qualifications: unknown[] }
-  return { asOf: row!.as_of, found: { status: found.enterprise.brandStatus, enterprise: found.enterprise, qualifications: found.qualifications } }
+  return { asOf: row!.as_of, found: { status: found.enterprise.brandStatus, enterprise: found.enterprise, qualifications: found.qualifications }, text: row!.found }
 }
 
 // A number freed by annulment may be granted again: the live holder comes first.
@@ -48,9 +50,9 @@ FROM ${moment('$3')}`
 
 export async function answerForCertificate(db: Database, type: string, certificateNo: string, asOf: Date | null): Promise<Answer> {
   const [row] = await db.query<{ as_of: string; found: string | null }>(BY_CERTIFICATE, [type, certificateNo, asOf], 'public_verify_certificate')
-  if (!row!.found) return { asOf: row!.as_of, found: null }
+  if (!row!.found) return { asOf: row!.as_of, found: null, text: 'null' }
   const found = JSON.parse(row!.found) as { status: string; enterprise: unknown; qualification: unknown }
-  return { asOf: row!.as_of, found: { status: found.status, enterprise: found.enterprise, qualifications: [found.qualification] } }
+  return { asOf: row!.as_of, found: { status: found.status, enterprise: found.enterprise, qualifications: [found.qualification] }, text: row!.found }
 }
 
 const SHOWCASE_ITEMS = `SELECT e.uscc, json_build_object('uscc', e.uscc, 'name', e.name, 'countyCode', e.county_code, 'countyName', c.name,

@@ -6,7 +6,7 @@ import { nextLink } from '../../lib/paging.ts'
 import { notModified as notModifiedResponse, ok } from '../../lib/responses.ts'
 import { checkUscc } from '../../lib/uscc.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
-import { answerEtag, cacheControl, type AnswerFormat } from './answer-caching.ts'
+import { answerEtag, cacheControlOf, maxAgeUntil, nextChangeOf, type AnswerFormat } from './answer-caching.ts'
 import {
   CompactJws,
   Jwks,
@@ -21,7 +21,7 @@ import {
   type StatementDto,
   type VerifyQueryInput,
 } from './public.schemas.ts'
-import { createPublicService } from './public.service.ts'
+import { createPublicService, type VerifiedAnswer } from './public.service.ts'
 import { verifyPage } from './verify-page.ts'
 
 const CACHED = ['ETag', 'Cache-Control', 'Vary'] as const
@@ -63,8 +63,9 @@ export default async function publicRoutes(fastify: FastifyInstance) {
     config,
   }, async (request, reply) => {
     const format = request.query.format ?? (/application\/jose/i.test(request.headers.accept ?? '') ? 'jws' : 'json')
-    const { statement, json } = await answer(request.query)
-    if (cached(request, reply, statement, format)) return sendNotModified(reply)
+    const found = await service.verify(request.query)
+    if (cached(request, reply, found, format)) return sendNotModified(reply)
+    const json = 'json' in found ? found.json : JSON.stringify(found.statement)
     reply.header('vary', 'Accept')
     if (format === 'jws') return reply.type('application/jose').send(await service.sign(json))
     return reply.type('application/json; charset=utf-8').send(json)
@@ -148,24 +149,19 @@ export default async function publicRoutes(fastify: FastifyInstance) {
     config,
   }, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(service.jwks() as never))
 
-  /** The statement as an object (for validators and pages) and as the JSON text the answer sends and signs. */
-  async function answer(query: VerifyQueryInput): Promise<{ statement: StatementDto; json: string }> {
-    const found = await service.verify(query)
-    if ('json' in found) return { statement: JSON.parse(found.json) as StatementDto, json: found.json }
-    return { statement: found, json: JSON.stringify(found) }
-  }
-
   /** Sets the validators; true when the caller's copy is current (answer 304). */
-  function cached(request: FastifyRequest, reply: FastifyReply, statement: StatementDto, format: AnswerFormat): boolean {
-    const etag = answerEtag(statement, format)
-    reply.header('etag', etag).header('cache-control', cacheControl(statement, maxAge))
+  function cached(request: FastifyRequest, reply: FastifyReply, found: VerifiedAnswer, format: AnswerFormat): boolean {
+    const etag = answerEtag(found.content, format)
+    const maxAgeSeconds = 'json' in found ? maxAgeUntil(found.asOf, found.nextChange, maxAge) : maxAgeUntil(found.statement.asOf, nextChangeOf(found.statement), maxAge)
+    reply.header('etag', etag).header('cache-control', cacheControlOf(maxAgeSeconds))
     // Weak comparison (RFC 9110 8.8.3.2): the tags match whatever their W/ prefixes.
     return notModified(request.headers['if-none-match'], etag.slice(2))
   }
 
   async function sendPage(request: FastifyRequest, reply: FastifyReply, query: VerifyQueryInput, subject: string) {
-    const { statement } = await answer(query)
-    if (cached(request, reply, statement, 'html')) return sendNotModified(reply)
+    const found = await service.verify(query)
+    if (cached(request, reply, found, 'html')) return sendNotModified(reply)
+    const statement = 'json' in found ? (JSON.parse(found.json) as StatementDto) : found.statement
     return reply.type('text/html; charset=utf-8').send(verifyPage(statement, pageLinks(subject)))
   }
 }

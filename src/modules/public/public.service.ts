@@ -9,6 +9,17 @@ import { checkUscc } from '../../lib/uscc.ts'
 import * as repo from './public.repository.ts'
 import type { ShowcaseQueryInput, StatementDto, VerifyQueryInput } from './public.schemas.ts'
 import type { StatementSigner } from './statement-key.ts'
+import type { AnswerContent } from './answer-caching.ts'
+
+/**
+ * A verification answer: the statement (as an object, or as its JSON text with the moment it
+ * describes and, ms since the epoch, its next change by time alone: null when none is due) and
+ * what its ETag is taken of.
+ */
+export type VerifiedAnswer = { content: AnswerContent } & (
+  | { statement: StatementDto }
+  | { json: string; asOf: string; nextChange: number | null }
+)
 
 /** Who makes the statements (the `iss` of every statement). */
 export const STATEMENT_ISSUER = 'urn:haopin-registry:dezhou'
@@ -39,11 +50,12 @@ function subjectOf(q: VerifyQueryInput): { uscc: string } | { type: string; cert
 export function createPublicService({ db, clock }: ServiceDeps, signer: StatementSigner) {
   return {
     /**
-     * The statement, as an object to serialise, or (when an enterprise is asked about "now" and
-     * its stored public document is fresh) as the JSON text itself, spliced around that document
-     * in the schema's field order, which saves parsing and re-serialising it on the hottest public path.
+     * The statement with what its cache validators are taken of. When an enterprise is asked about
+     * "now" and its stored public document is fresh, the statement is the JSON text itself, spliced
+     * around that document in the schema's field order, which saves parsing and re-serialising it on
+     * the hottest public path; otherwise it is an object to serialise.
      */
-    async verify(query: VerifyQueryInput): Promise<StatementDto | { json: string }> {
+    async verify(query: VerifyQueryInput): Promise<VerifiedAnswer> {
       const subject = subjectOf(query)
       const asOf = instant(query.asOf, 'query', '/asOf') ?? null
       if ('uscc' in subject && asOf === null) {
@@ -57,21 +69,31 @@ export function createPublicService({ db, clock }: ServiceDeps, signer: Statemen
             subject,
             status: stored.brandStatus,
           })
-          return { json: `${head.slice(0, -1)},${stored.doc.slice(stored.doc.indexOf('{') + 1)}` }
+          return {
+            json: `${head.slice(0, -1)},${stored.doc.slice(stored.doc.indexOf('{') + 1)}`,
+            content: { subject, status: stored.brandStatus, body: stored.doc },
+            asOf: stored.asOf,
+            // The stored document holds until its next change by time alone, the answer at least as long.
+            nextChange: stored.freshUntil,
+          }
         }
       }
       const answer = 'uscc' in subject
         ? await repo.answerForEnterprise(db, subject.uscc, asOf)
         : await repo.answerForCertificate(db, subject.type, subject.certificateNo, asOf)
+      const status = (answer.found?.status ?? 'unknown') as StatementDto['status']
       return {
-        statementId: randomUUID(),
-        iss: STATEMENT_ISSUER,
-        iat: Math.floor(clock.now().getTime() / 1000),
-        asOf: answer.asOf,
-        subject,
-        status: (answer.found?.status ?? 'unknown') as StatementDto['status'],
-        enterprise: (answer.found?.enterprise ?? null) as StatementDto['enterprise'],
-        qualifications: (answer.found?.qualifications ?? []) as StatementDto['qualifications'],
+        statement: {
+          statementId: randomUUID(),
+          iss: STATEMENT_ISSUER,
+          iat: Math.floor(clock.now().getTime() / 1000),
+          asOf: answer.asOf,
+          subject,
+          status,
+          enterprise: (answer.found?.enterprise ?? null) as StatementDto['enterprise'],
+          qualifications: (answer.found?.qualifications ?? []) as StatementDto['qualifications'],
+        },
+        content: { subject, status, body: answer.text },
       }
     },
 

@@ -1,7 +1,7 @@
 // Cache validators of verification answers, as pure functions: the ETag follows what the answer
 // says (not its id or time), per representation; max-age stops at the next validity boundary.
 import t from 'tap'
-import { answerEtag, answerMaxAge, cacheControl } from '../../../src/modules/public/answer-caching.ts'
+import { answerEtag, answerMaxAge, cacheControl, maxAgeUntil } from '../../../src/modules/public/answer-caching.ts'
 import type { StatementDto } from '../../../src/modules/public/public.schemas.ts'
 
 const statement = (over: Partial<StatementDto> = {}): StatementDto => ({
@@ -19,11 +19,15 @@ const statement = (over: Partial<StatementDto> = {}): StatementDto => ({
 })
 
 t.test('the ETag follows the content and the representation', async (t) => {
-  const a = answerEtag(statement(), 'json')
+  const { subject, status, enterprise, qualifications } = statement()
+  const body = JSON.stringify({ enterprise, qualifications })
+  const a = answerEtag({ subject, status, body }, 'json')
   t.match(a, /^W\/"[A-Za-z0-9_-]{27}"$/)
-  t.equal(answerEtag(statement({ statementId: 'other', iat: 1, asOf: '2025-11-27T00:00:00.000Z' }), 'json'), a, 'id and time do not change it')
-  t.not(answerEtag(statement(), 'jws'), a, 'another representation, another tag')
-  t.not(answerEtag(statement({ status: 'cultivating' }), 'json'), a, 'another answer, another tag')
+  t.equal(answerEtag({ subject: { ...subject }, status, body: `${body}` }, 'json'), a, 'the same content, the same tag (id and time are not part of it)')
+  t.not(answerEtag({ subject, status, body }, 'jws'), a, 'another representation, another tag')
+  t.not(answerEtag({ subject, status: 'cultivating', body }, 'json'), a, 'another status, another tag')
+  t.not(answerEtag({ subject, status, body: body.replace('华源', '华元') }, 'json'), a, 'another document, another tag')
+  t.not(answerEtag({ subject: { uscc: '91350100M000100Y44' }, status, body }, 'json'), a, 'another subject, another tag')
 })
 
 t.test('max-age stops at the next validity boundary, within the bound', async (t) => {
@@ -35,4 +39,8 @@ t.test('max-age stops at the next validity boundary, within the bound', async (t
   t.equal(answerMaxAge(starting, 60), 10)
   t.equal(cacheControl(statement(), 0), 'no-cache', 'a bound of 0 turns caching off')
   t.equal(cacheControl(expiring, 60), 'public, max-age=30')
+  const asOf = '2025-11-26T04:00:00.000Z'
+  t.equal(maxAgeUntil(asOf, null, 60), 60, 'nothing due: the bound')
+  t.equal(maxAgeUntil(asOf, Date.parse(asOf) + 12_900, 60), 12, 'a stored document holding 12.9 s more: 12 s')
+  t.equal(maxAgeUntil(asOf, Date.parse(asOf) - 1, 60), 0, 'already due: not cached')
 })

@@ -94,6 +94,25 @@ t.test('max-age ends no later than the answer\'s next change by time alone', asy
   t.ok(maxAge > 0 && maxAge <= 20, `the certificate expires within 20 s: max-age=${maxAge}`)
 })
 
+t.test('the stored answer and the live one carry the same validators', async (t) => {
+  const e = await createEnterprise(app)
+  await grant(app, e.uscc, LISTING)
+  await grant(app, e.uscc, { grantedAt: new Date(Date.now() - 86_400_000).toISOString(), validUntil: new Date(Date.now() + 60_000).toISOString() })
+  const fresh = async () => (await app.db.query<{ fresh: boolean }>('SELECT fresh_until > now() AS fresh FROM enterprise_document WHERE uscc = $1', [e.uscc]))[0]?.fresh
+  const urls = [`/v1/public/verify?uscc=${e.uscc}`, `/v1/public/verify?uscc=${e.uscc}&format=jws`, `/verify/${e.uscc}`]
+  t.equal(await fresh(), false, 'after the grants the stored document is stale: the answers are live')
+  const live = await Promise.all(urls.map((url) => app.inject({ url })))
+  while ((await app.documentRefresher.runOnce()) > 0);
+  t.equal(await fresh(), true, 'after a refresh the stored document answers')
+  const stored = await Promise.all(urls.map((url) => app.inject({ url })))
+  for (const [i, url] of urls.entries()) {
+    t.equal(stored[i]!.headers.etag, live[i]!.headers.etag, `${url}: the same content, the same ETag on either path`)
+    const maxAge = Number(/max-age=(\d+)/.exec(String(stored[i]!.headers['cache-control']))?.[1])
+    t.ok(maxAge > 0 && maxAge <= 60, `${url}: the stored answer's max-age ends by the certificate's expiry: ${maxAge}`)
+  }
+  t.same(JSON.parse(stored[0]!.body).qualifications, JSON.parse(live[0]!.body).qualifications, 'and the same statement')
+})
+
 t.test('the showcase ignores WeChat\'s parameters too', async (t) => {
   t.equal((await app.inject({ url: `/v1/public/brands?limit=1&${WECHAT}` })).statusCode, 200)
 })

@@ -82,17 +82,19 @@ export async function refreshDocuments(tx: Queryable, usccs: string[], asOf: Dat
 
 /**
  * The public verification document now (`{"enterprise": ..., "qualifications": [...]}` as JSON
- * text) with its brand status and the moment it describes, when the stored one is fresh; null
- * otherwise (ask live).
+ * text) with its brand status, the moment it describes and until when it holds (ms since the epoch,
+ * null: until a write changes it), when the stored one is fresh; null otherwise (ask live).
  */
-export async function currentPublicDocument(db: Queryable, uscc: string): Promise<{ asOf: string; brandStatus: string; doc: string } | null> {
-  const [row] = await db.query<{ as_of: string; brand_status: string; doc: string | null }>(
-    `SELECT iso_utc(statement_timestamp()) AS as_of, brand_status, public_doc AS doc FROM enterprise_document d
+export async function currentPublicDocument(db: Queryable, uscc: string): Promise<{ asOf: string; brandStatus: string; doc: string; freshUntil: number | null } | null> {
+  const [row] = await db.query<{ as_of: string; brand_status: string; doc: string | null; fresh_until: number | null }>(
+    `SELECT iso_utc(statement_timestamp()) AS as_of, brand_status, public_doc AS doc,
+            CASE WHEN fresh_until < 'infinity' THEN extract(epoch FROM fresh_until)::float8 * 1000 END AS fresh_until
+     FROM enterprise_document d
      WHERE uscc = $1 AND ${freshAt('d', 'statement_timestamp()')}`,
     [uscc],
     'public_document_stored',
   )
-  return row?.doc ? { asOf: row.as_of, brandStatus: row.brand_status, doc: row.doc } : null
+  return row?.doc ? { asOf: row.as_of, brandStatus: row.brand_status, doc: row.doc, freshUntil: row.fresh_until } : null
 }
 
 /**
