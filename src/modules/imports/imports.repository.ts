@@ -5,6 +5,7 @@ import type { Actor } from '../../lib/actor.ts'
 import type { Cell } from './cells.ts'
 import type { ImportKind, ImportMode } from './columns.ts'
 import type { ImportFormat } from './reader.ts'
+import type { RandomAccess } from './xlsx.ts'
 import type { RejectedRow } from './report.ts'
 import type { Reference, RowError } from './rows.ts'
 
@@ -118,6 +119,27 @@ export async function postponeJob(db: Queryable, id: string, worker: string, ret
     `UPDATE import_job SET lease_until = clock_timestamp() + make_interval(secs => $3 / 1000.0) WHERE id = $1::uuid AND worker = $2`,
     [id, worker, retryMs],
   )
+}
+
+/**
+ * The job's stored file, read by ranges (`substring` of the bytea, which PostgreSQL reads from its
+ * TOAST slices): the reader holds one block at a time instead of the file, twice over as the hex
+ * text the whole column arrives in. Null when the file is gone.
+ */
+export async function jobFileAccess(db: Queryable, id: string): Promise<RandomAccess | null> {
+  const [row] = await db.query<{ size: number | null }>('SELECT octet_length(file) AS size FROM import_job WHERE id = $1::uuid', [id])
+  if (row?.size === null || row?.size === undefined) return null
+  return {
+    size: row.size,
+    async read(position, length) {
+      const [block] = await db.query<{ bytes: Buffer | Uint8Array }>(
+        'SELECT substring(file FROM $2 FOR $3) AS bytes FROM import_job WHERE id = $1::uuid',
+        [id, position + 1, length],
+      )
+      if (!block) throw new Error(`import ${id} lost its file while it was read`)
+      return Buffer.isBuffer(block.bytes) ? block.bytes : Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength)
+    },
+  }
 }
 
 export async function jobFile(db: Queryable, id: string): Promise<Buffer | null> {

@@ -7,7 +7,7 @@ import iconv from 'iconv-lite'
 import { AppError } from '../../lib/problems.ts'
 import type { Cell } from './cells.ts'
 import { isBlank } from './cells.ts'
-import { openWorkbook, worksheetRows, type Workbook } from './xlsx.ts'
+import { firstRowWhere, openWorkbook, worksheetRows, type RandomAccess, type Workbook } from './xlsx.ts'
 
 export type ImportFormat = 'xlsx' | 'csv'
 
@@ -114,9 +114,13 @@ async function* csvRows(text: string): AsyncGenerator<{ row: number; cells: Cell
   }
 }
 
-/** The non-blank rows of a file `inspect` accepted: the header row first, then the data rows. */
-export async function* sheetRows(bytes: Buffer, format: ImportFormat): AsyncGenerator<{ row: number; cells: Cell[] }> {
-  for await (const r of format === 'xlsx' ? worksheetRows(await openWorkbook(bytes)) : csvRows(decodeCsv(bytes))) {
+/**
+ * The non-blank rows of a file `inspect` accepted: the header row first, then the data rows. An
+ * .xlsx may be read by ranges (`RandomAccess`), so that the file is never held whole; a CSV is
+ * decoded whole (`load` gives its bytes).
+ */
+export async function* sheetRows(file: RandomAccess, format: ImportFormat, load: () => Promise<Buffer>): AsyncGenerator<{ row: number; cells: Cell[] }> {
+  for await (const r of format === 'xlsx' ? worksheetRows(await openWorkbook(file)) : csvRows(decodeCsv(await load()))) {
     if (!r.cells.every(isBlank)) yield r
   }
 }
@@ -134,11 +138,9 @@ export async function inspect(bytes: Buffer, maxRows: number): Promise<Inspected
       throw new AppError('import_file_unreadable', `工作表含合并单元格（${shown}${scan.merges.length > 5 ? ` 等${scan.merges.length}处` : ''}）：请取消合并，让每行每列各有自己的值后再导入`, { mergedCells: scan.merges.slice(0, 100) })
     }
     rowsAtMost = scan.rowElements
-    for await (const r of worksheetRows(book)) {
-      if (r.cells.every(isBlank)) continue
-      header = r.cells.map((c) => (c === null ? '' : typeof c === 'object' ? ('f' in c ? `=${c.f}` : c.e) : String(c)))
-      break
-    }
+    // The header alone: only the shared strings it uses are kept.
+    const first = await firstRowWhere(book, (cells) => !cells.every(isBlank))
+    header = first?.cells.map((c) => (c === null ? '' : typeof c === 'object' ? ('f' in c ? `=${c.f}` : c.e) : String(c)))
   } else {
     const text = decodeCsv(bytes)
     rowsAtMost = countCsvRecords(text)

@@ -147,8 +147,9 @@ export function importWorker(db: Database, clock: Clock, config: Config['imports
     const today = shanghaiDayOf(clock.now())
     const outcome = await db.transaction(async (tx) => {
       await repo.clearStaged(tx, job.id)
-      const bytes = await repo.jobFile(tx, job.id)
-      if (!bytes) throw new Error(`import ${job.id} has no file to read`)
+      const file = await repo.jobFileAccess(tx, job.id)
+      if (!file) throw new Error(`import ${job.id} has no file to read`)
+      const load = async () => (await repo.jobFile(tx, job.id)) ?? Buffer.alloc(0)
       let header: string[] | undefined
       let columns: (Column | undefined)[] = []
       let check: ReturnType<typeof fileChecker> | undefined
@@ -157,7 +158,7 @@ export function importWorker(db: Database, clock: Clock, config: Config['imports
       let chunks = 0
       let total = 0
       let rejectedCount = 0
-      for await (const r of sheetRows(bytes, job.format)) {
+      for await (const r of sheetRows(file, job.format, load)) {
         if (stopped) throw new LostJob()
         if (!header) {
           header = r.cells.map((c) => (c === null ? '' : String(typeof c === 'object' ? Object.values(c)[0] : c)))

@@ -3,8 +3,10 @@
 // the sheet's XML as it is inflated. exceljs's streaming reader was measured first, and is still what
 // writes templates and reports, but it decodes every inflated chunk on its own and so splits a
 // Chinese character (3 bytes in UTF-8) that straddles two chunks into U+FFFD: here one decoder
-// carries the split bytes over.
-import type { Readable } from 'node:stream'
+// carries the split bytes over. The shared strings are kept as UTF-8 in one buffer (a few bytes
+// a string, where JavaScript strings cost tens), and a workbook can be opened from any
+// random-access source (the stored job reads its file from the database a block at a time).
+import { Readable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import { promisify } from 'node:util'
 import yauzl from 'yauzl'
@@ -28,13 +30,43 @@ async function text(stream: Readable | null): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
+const ZIP_OPTIONS: yauzl.Options = { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true, strictFileNames: false }
 const fromBuffer = promisify(yauzl.fromBuffer) as (buffer: Buffer, options: yauzl.Options) => Promise<yauzl.ZipFile>
+const fromReader = promisify(yauzl.fromRandomAccessReader) as (reader: yauzl.RandomAccessReader, size: number, options: yauzl.Options) => Promise<yauzl.ZipFile>
 
-export async function openWorkbook(bytes: Buffer): Promise<Workbook> {
+/** A file read by byte ranges: `read(position, length)` answers those bytes (fewer only at the end). */
+export interface RandomAccess {
+  size: number
+  read(position: number, length: number): Promise<Buffer>
+}
+
+/** Bytes read from a RandomAccess source in blocks of `blockSize`, one block at a time, so that a stream never holds more than one. */
+class BlockReader extends yauzl.RandomAccessReader {
+  constructor(private readonly source: RandomAccess, private readonly blockSize: number) {
+    super()
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    const { source, blockSize } = this
+    return Readable.from(
+      (async function* () {
+        for (let at = start; at < end; at += blockSize) {
+          const block = await source.read(at, Math.min(blockSize, end - at))
+          if (block.length === 0) throw new Error('the file ends before the range read')
+          yield block
+        }
+      })(),
+      { objectMode: false },
+    )
+  }
+}
+
+/** Opens an .xlsx held in memory, or read by ranges from elsewhere (a block of `blockSize` bytes at a time). */
+export async function openWorkbook(file: Buffer | RandomAccess, blockSize = 256 * 1024): Promise<Workbook> {
   const entries = new Map<string, yauzl.Entry>()
   let zip: yauzl.ZipFile
   try {
-    zip = await fromBuffer(bytes, { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true, strictFileNames: false })
+    zip = Buffer.isBuffer(file) ? await fromBuffer(file, ZIP_OPTIONS) : await fromReader(new BlockReader(file, blockSize), file.size, ZIP_OPTIONS)
     await new Promise<void>((resolve, reject) => {
       zip.on('entry', (entry: yauzl.Entry) => {
         entries.set(entry.fileName, entry)
@@ -104,9 +136,48 @@ async function* xmlEvents(book: Workbook, path: string): AsyncGenerator<[string,
 
 const local = (name: string) => name.slice(name.indexOf(':') + 1)
 
-/** The shared strings table (each <si>'s text runs, phonetic guides left out). */
-async function sharedStrings(book: Workbook): Promise<string[]> {
-  const out: string[] = []
+/** Resolves a shared-string cell (`t="s"`) from its index. */
+export type StringTable = (index: number) => Cell
+
+/**
+ * The shared strings, as UTF-8 in one buffer with each string's end: a 100,000-row sheet's
+ * 300,000 strings take about 8 MB so, where as JavaScript strings (and the parser's slices of
+ * its input they keep alive) they took several times that.
+ */
+class CompactStrings {
+  private bytes = Buffer.allocUnsafe(1 << 20)
+  private ends = new Uint32Array(1 << 14)
+  private used = 0
+  count = 0
+
+  push(text: string): void {
+    const need = this.used + Buffer.byteLength(text)
+    if (need > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.bytes.length * 2))
+      this.bytes.copy(grown, 0, 0, this.used)
+      this.bytes = grown
+    }
+    this.used += this.bytes.write(text, this.used, 'utf8')
+    if (this.count === this.ends.length) {
+      const grown = new Uint32Array(this.ends.length * 2)
+      grown.set(this.ends)
+      this.ends = grown
+    }
+    this.ends[this.count++] = this.used
+  }
+
+  get(index: number): string | null {
+    if (!(index >= 0 && index < this.count)) return null
+    return this.bytes.toString('utf8', index === 0 ? 0 : this.ends[index - 1]!, this.ends[index]!)
+  }
+}
+
+/**
+ * Reads the shared strings table (each <si>'s text runs, phonetic guides left out), handing each
+ * string with its index to `keep`.
+ */
+async function readSharedStrings(book: Workbook, keep: (index: number, text: string) => void): Promise<void> {
+  let index = 0
   let text = ''
   let inText = false
   let phonetic = 0
@@ -119,13 +190,26 @@ async function sharedStrings(book: Workbook): Promise<string[]> {
         else if (name === 'rPh') phonetic++
       } else if (type === 'close') {
         const name = local(value as string)
-        if (name === 'si') out.push(text)
+        if (name === 'si') keep(index++, text)
         else if (name === 't') inText = false
         else if (name === 'rPh') phonetic--
       } else if (inText) text += value as string
     }
   }
-  return out
+}
+
+/** The whole shared strings table, compactly. */
+export async function sharedStrings(book: Workbook): Promise<StringTable> {
+  const table = new CompactStrings()
+  await readSharedStrings(book, (_index, text) => table.push(text))
+  return (index) => table.get(index)
+}
+
+/** Only the shared strings at `wanted` (the header's), the rest passed over. */
+async function someSharedStrings(book: Workbook, wanted: Set<number>): Promise<StringTable> {
+  const kept = new Map<number, string>()
+  if (wanted.size > 0) await readSharedStrings(book, (index, text) => wanted.has(index) && kept.set(index, text))
+  return (index) => kept.get(index) ?? null
 }
 
 /** Column index (0 = A) of a cell reference such as "AB12". */
@@ -144,8 +228,8 @@ function columnIndex(ref: string): number {
  * the merged ranges the sheet declares (known once the rows are read). Formula cells come as
  * {f}, error values as {e}; dates come as Excel serial numbers (styles are not read).
  */
-export async function* worksheetRows(book: Workbook, merges: string[] = []): AsyncGenerator<{ row: number; cells: Cell[] }> {
-  const strings = await sharedStrings(book)
+export async function* worksheetRows(book: Workbook, merges: string[] = [], table?: StringTable): AsyncGenerator<{ row: number; cells: Cell[] }> {
+  const strings = table ?? (await sharedStrings(book))
   let rowNo = 0
   let cells: Cell[] = []
   let inRow = false
@@ -182,7 +266,7 @@ export async function* worksheetRows(book: Workbook, merges: string[] = []): Asy
         else if (name === 'c' && inRow && col >= 0) {
           let cell: Cell = null
           if (formula !== null) cell = { f: formula }
-          else if (type === 's') cell = strings[Number(value)] ?? null
+          else if (type === 's') cell = strings(Number(value))
           else if (type === 'inlineStr' || type === 'str' || type === 'd') cell = value
           else if (type === 'b') cell = value === '1'
           else if (type === 'e') cell = { e: value }
@@ -197,5 +281,34 @@ export async function* worksheetRows(book: Workbook, merges: string[] = []): Asy
       else if (capture === 'f') formula += item as string
     }
     yield* ready
+  }
+}
+
+/** A shared-string cell until the strings it needs are read. */
+class StringRef {
+  constructor(readonly index: number) {}
+}
+
+/**
+ * The first row for which `isRow` holds (the header: the first non-blank row), with only its shared
+ * strings read: the first rows are read with their strings unresolved, then the strings they use.
+ * Looks at `window` rows at a time; undefined when no row qualifies.
+ */
+export async function firstRowWhere(book: Workbook, isRow: (cells: Cell[]) => boolean, window = 64): Promise<{ row: number; cells: Cell[] } | undefined> {
+  for (let skip = 0; ; skip += window) {
+    const raw: { row: number; cells: Cell[] }[] = []
+    let seen = 0
+    for await (const r of worksheetRows(book, [], (index) => new StringRef(index) as unknown as Cell)) {
+      if (seen++ < skip) continue
+      raw.push(r)
+      if (raw.length === window) break
+    }
+    const wanted = new Set(raw.flatMap((r) => r.cells.filter((c): c is Cell => c instanceof StringRef).map((c) => (c as unknown as StringRef).index)))
+    const strings = await someSharedStrings(book, wanted)
+    for (const r of raw) {
+      const cells = r.cells.map((c) => (c instanceof StringRef ? strings(c.index) : c))
+      if (isRow(cells)) return { row: r.row, cells }
+    }
+    if (raw.length < window) return undefined
   }
 }
