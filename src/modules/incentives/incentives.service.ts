@@ -260,16 +260,12 @@ export function createIncentiveService({ db, clock }: ServiceDeps) {
     async eligibility(code: string, usccRaw: string, q: { asOf?: string; knownAt?: string; ruleSetVersion?: number }, reader: Reader) {
       const { asOf, knownAt } = moments(q.asOf, q.knownAt)
       const uscc = usccFromPath(usccRaw)
-      // The program, its rule set and the enterprise's facts are independent reads: sent together.
-      const [p, rs, found] = await Promise.all([
-        repo.findProgram(db, code),
-        q.ruleSetVersion !== undefined ? repo.ruleSet(db, code, q.ruleSetVersion) : repo.ruleSetInForce(db, code, asOf, knownAt),
-        repo.factsOf(db, uscc, asOf, knownAt),
-      ])
+      // The program, its rule set and the enterprise's facts are independent reads: one statement.
+      const { program: p, ruleSet: rs, found } = await repo.explanationInputs(db, code, uscc, asOf, knownAt, q.ruleSetVersion)
       if (!p) throw problems.notFound('incentive program', code)
       if (q.ruleSetVersion !== undefined && !rs) throw problems.field('query', '/ruleSetVersion', `program ${code} has no rule set version ${q.ruleSetVersion}`)
       if (!found) throw problems.notFound('enterprise', uscc)
-      return explanationOf(repo.scopeOf(p), rs ? repo.ruleSetRef(rs) : null, found.facts, uscc, found.name, reader)
+      return explanationOf(p, rs, found.facts, uscc, found.name, reader)
     },
 
     async enterpriseEligibility(usccRaw: string, q: { asOf?: string; knownAt?: string; explain?: boolean }, reader: Reader) {
@@ -295,11 +291,12 @@ export function createIncentiveService({ db, clock }: ServiceDeps) {
     async programEligibility(code: string, q: { asOf?: string; knownAt?: string; result?: 'eligible' | 'not_eligible' | 'unknown' | 'all'; countyCode?: string; limit: number; cursor?: string }) {
       const { asOf, knownAt } = moments(q.asOf, q.knownAt)
       const after = decodeCursor(q.cursor, ['string'])
-      const p = await program(code)
-      const rs = await repo.ruleSetInForce(db, code, asOf, knownAt)
-      const scope = repo.scopeOf(p)
-      const rows = await repo.evaluateSet(db, scope, rs ? repo.ruleSetRef(rs) : null, {
-        asOf, knownAt, countyCode: q.countyCode, result: q.result ?? 'eligible', after: after?.[0] as string | undefined, limit: q.limit + 1,
+      // The program, its rule set in force and the listing types in one statement, then the set statement.
+      const found = await repo.programForSet(db, code, asOf, knownAt)
+      if (!found) throw problems.notFound('incentive program', code)
+      const { program: p, ruleSet: rs, listingTypes } = found
+      const rows = await repo.evaluateSet(db, repo.scopeOf(p), rs, {
+        asOf, knownAt, countyCode: q.countyCode, result: q.result ?? 'eligible', after: after?.[0] as string | undefined, limit: q.limit + 1, listingTypes,
       })
       const page = pageOf(rows, q.limit, (r) => [r.uscc])
       return {
