@@ -24,6 +24,12 @@ export interface SetQuery {
    * from an index (qualification_type_code_uscc_recorded_at_idx) instead of every enterprise.
    */
   listingTypes?: string[] | undefined
+  /**
+   * Answer only while the program is still at this version (every edit and every new rule set moves
+   * it) and the listing types are still these: no rows otherwise. For a program and rule set read
+   * earlier (kept between requests), checked in the statement's own snapshot.
+   */
+  guard?: { programCode: string; programVersion: number; listingTypes: string[] } | undefined
 }
 
 export interface SetRow {
@@ -116,6 +122,10 @@ export function compileSet(program: ProgramScope, ruleSet: RuleSetRef | null, q:
     : 'enterprise e'
   if (program.level === 'county') where.push(`ev.county_code::text = ${p.add(program.countyCode, '::text')}`)
   if (q.countyCode) where.push(`ev.county_code::text = ${p.add(q.countyCode, '::text')}`)
+  if (q.guard) {
+    where.push(`(SELECT gp.version FROM incentive_program gp WHERE gp.code = ${p.add(q.guard.programCode, '::text')}) = ${p.add(q.guard.programVersion, '::int')}`)
+    where.push(`ARRAY(SELECT gt.code FROM qualification_type gt WHERE gt.counts_as_listing ORDER BY gt.code) = ${p.add(q.guard.listingTypes, '::text[]')}`)
+  }
   if (q.after && !driver) where.push(`e.uscc > ${p.add(q.after, '::text')}`)
   if (q.result !== 'all') where.push(`R.result = ${p.add(RESULT_OF[q.result], '::text')}`)
   if (q.result === 'eligible' && ruleSet && !driver) where.push(...necessaryForMet(ruleSet.rules, p, knownAt))

@@ -347,6 +347,36 @@ export async function programForSet(db: Queryable, code: string, asOf: Date, kno
   }
 }
 
+/**
+ * A program with every rule set recorded so far and the listing types, in one snapshot: what a list
+ * request needs, kept between requests and trusted only through compileSet's guard.
+ */
+export async function programWithRuleSets(db: Queryable, code: string): Promise<{ program: ProgramRow; ruleSets: RuleSetRef[]; listingTypes: string[] } | null> {
+  const [row] = await db.query<ProgramRow & { rule_sets: { version: number; rules: RuleNode; effective_from: string; recorded_at: string }[]; listing_types: string[] }>(
+    `SELECT ${PROGRAM_COLUMNS},
+            coalesce((SELECT json_agg(json_build_object('version', r.version, 'rules', r.rules, 'effective_from', iso_utc(r.effective_from), 'recorded_at', iso_utc(r.recorded_at))
+                               ORDER BY r.version) FROM incentive_rule_set r WHERE r.program_code = p.code), '[]') AS rule_sets,
+            ARRAY(SELECT lt.code FROM qualification_type lt WHERE lt.counts_as_listing ORDER BY lt.code) AS listing_types
+     FROM incentive_program p WHERE p.code = $1`,
+    [code],
+    'incentive_program_with_rule_sets',
+  )
+  if (!row) return null
+  const { rule_sets, listing_types, ...program } = row
+  return {
+    program,
+    ruleSets: rule_sets.map((r) => ({ version: r.version, rules: r.rules, effectiveFrom: new Date(r.effective_from), recordedAt: new Date(r.recorded_at) })),
+    listingTypes: listing_types,
+  }
+}
+
+/** The rule set in force at (asOf, knownAt) among a program's rule sets (ruleSetInForce's rule). */
+export function inForce(ruleSets: RuleSetRef[], asOf: Date, knownAt: Date): RuleSetRef | null {
+  let found: RuleSetRef | null = null
+  for (const r of ruleSets) if (r.effectiveFrom <= asOf && r.recordedAt <= knownAt && (!found || r.version > found.version)) found = r
+  return found
+}
+
 /** One statement: the program's answer for every enterprise (recorded by knownAt) the query selects. */
 export async function evaluateSet(db: Queryable, program: ProgramScope, rs: RuleSetRef | null, q: SetQuery): Promise<SetRow[]> {
   const { text, values } = compileSet(program, rs, q)

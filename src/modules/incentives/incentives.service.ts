@@ -74,6 +74,8 @@ export interface Reader {
 }
 
 export function createIncentiveService({ db, clock }: ServiceDeps) {
+  /** Programs read for their lists, by code (see programEligibility). */
+  const keptPrograms = new Map<string, { program: repo.ProgramRow; ruleSets: RuleSetRef[]; listingTypes: string[] }>()
   function moments(asOf?: string, knownAt?: string, where: FieldError['in'] = 'query') {
     const now = clock.now()
     const a = instant(asOf, where, '/asOf') ?? now
@@ -291,13 +293,31 @@ export function createIncentiveService({ db, clock }: ServiceDeps) {
     async programEligibility(code: string, q: { asOf?: string; knownAt?: string; result?: 'eligible' | 'not_eligible' | 'unknown' | 'all'; countyCode?: string; limit: number; cursor?: string }) {
       const { asOf, knownAt } = moments(q.asOf, q.knownAt)
       const after = decodeCursor(q.cursor, ['string'])
-      // The program, its rule set in force and the listing types in one statement, then the set statement.
-      const found = await repo.programForSet(db, code, asOf, knownAt)
-      if (!found) throw problems.notFound('incentive program', code)
-      const { program: p, ruleSet: rs, listingTypes } = found
-      const rows = await repo.evaluateSet(db, repo.scopeOf(p), rs, {
-        asOf, knownAt, countyCode: q.countyCode, result: q.result ?? 'eligible', after: after?.[0] as string | undefined, limit: q.limit + 1, listingTypes,
+      const setQuery = { asOf, knownAt, countyCode: q.countyCode, result: q.result ?? 'eligible', after: after?.[0] as string | undefined, limit: q.limit + 1 } as const
+      // The program and its rule sets as last read, trusted by the set statement only while the
+      // program's version and the listing types are unchanged (its guard): one statement per page.
+      let kept = keptPrograms.get(code)
+      if (!kept) {
+        const read = await repo.programWithRuleSets(db, code)
+        if (!read) throw problems.notFound('incentive program', code)
+        if (keptPrograms.size >= 1000) keptPrograms.clear()
+        keptPrograms.set(code, (kept = read))
+      }
+      let p = kept.program
+      let rs = repo.inForce(kept.ruleSets, asOf, knownAt)
+      let rows = await repo.evaluateSet(db, repo.scopeOf(p), rs, {
+        ...setQuery, listingTypes: kept.listingTypes, guard: { programCode: code, programVersion: p.version, listingTypes: kept.listingTypes },
       })
+      if (rows.length === 0) {
+        // Changed since it was read, or the page is empty: the program, its rule set in force and the
+        // listing types as of now, in one statement, then the set statement.
+        keptPrograms.delete(code)
+        const found = await repo.programForSet(db, code, asOf, knownAt)
+        if (!found) throw problems.notFound('incentive program', code)
+        p = found.program
+        rs = found.ruleSet
+        rows = await repo.evaluateSet(db, repo.scopeOf(p), rs, { ...setQuery, listingTypes: found.listingTypes })
+      }
       const page = pageOf(rows, q.limit, (r) => [r.uscc])
       return {
         program: { code: p.code, name: p.name }, ruleSetVersion: rs?.version ?? null, asOf: asOf.toISOString(), knownAt: knownAt.toISOString(),
