@@ -18,6 +18,18 @@ export interface SetQuery {
   after?: string | undefined
   /** null: every row (export). */
   limit: number | null
+  /**
+   * The qualification types that count as a listing, read with the program. When the rules need a
+   * listing and there is exactly one such type, `result=eligible` reads its holders in USCC order
+   * from an index (qualification_type_code_uscc_recorded_at_idx) instead of every enterprise.
+   */
+  listingTypes?: string[] | undefined
+  /**
+   * Answer only while the program is still at this version (every edit and every new rule set moves
+   * it) and the listing types are still these: no rows otherwise. For a program and rule set read
+   * earlier (kept between requests), checked in the statement's own snapshot.
+   */
+  guard?: { programCode: string; programVersion: number; listingTypes: string[] } | undefined
 }
 
 export interface SetRow {
@@ -60,6 +72,21 @@ function necessaryForMet(root: RuleNode, p: SqlParams, knownAt: string): string[
   return out
 }
 
+/**
+ * The one qualification type whose holders (recorded by knownAt) include every enterprise that can
+ * be eligible, when the top of the tree needs one: a `listed` leaf with a single listing type, or a
+ * `hasActiveQualification` of a single type. Null otherwise.
+ */
+function drivingType(root: RuleNode, listingTypes: string[] | undefined): string | null {
+  const children = isLeaf(root) ? [root] : 'allOf' in root ? root.allOf : []
+  for (const c of children) {
+    if (!isLeaf(c)) continue
+    if (c.kind === 'listed' && listingTypes?.length === 1) return listingTypes[0]!
+    if (c.kind === 'hasActiveQualification' && c.params.types.length === 1) return c.params.types[0]!
+  }
+  return null
+}
+
 const RESULT_OF = { eligible: 'met', not_eligible: 'not_met', unknown: 'unknown' } as const
 
 /** The statement and its parameters. */
@@ -85,13 +112,25 @@ export function compileSet(program: ProgramScope, ruleSet: RuleSetRef | null, q:
     return `array_remove(ARRAY[${items.join(', ')}]::text[], NULL)`
   }
   const where: string[] = []
+  // result=eligible: the holders of a type every eligible enterprise holds, in USCC order from the
+  // index, stand for the enterprises (each qualification's enterprise exists: foreign key), so the
+  // first page evaluates about one page of candidates. Only the speed depends on it, never an answer.
+  const driver = q.result === 'eligible' && ruleSet ? drivingType(ruleSet.rules, q.listingTypes) : null
+  const from = driver
+    ? `(SELECT DISTINCT nq.uscc FROM qualification nq WHERE nq.type_code = ${p.add(driver, '::text')} AND nq.recorded_at <= ${knownAt}
+        ${q.after ? `AND nq.uscc > ${p.add(q.after, '::text')}` : ''}) e`
+    : 'enterprise e'
   if (program.level === 'county') where.push(`ev.county_code::text = ${p.add(program.countyCode, '::text')}`)
   if (q.countyCode) where.push(`ev.county_code::text = ${p.add(q.countyCode, '::text')}`)
-  if (q.after) where.push(`e.uscc > ${p.add(q.after, '::text')}`)
+  if (q.guard) {
+    where.push(`(SELECT gp.version FROM incentive_program gp WHERE gp.code = ${p.add(q.guard.programCode, '::text')}) = ${p.add(q.guard.programVersion, '::int')}`)
+    where.push(`ARRAY(SELECT gt.code FROM qualification_type gt WHERE gt.counts_as_listing ORDER BY gt.code) = ${p.add(q.guard.listingTypes, '::text[]')}`)
+  }
+  if (q.after && !driver) where.push(`e.uscc > ${p.add(q.after, '::text')}`)
   if (q.result !== 'all') where.push(`R.result = ${p.add(RESULT_OF[q.result], '::text')}`)
-  if (q.result === 'eligible' && ruleSet) where.push(...necessaryForMet(ruleSet.rules, p, knownAt))
+  if (q.result === 'eligible' && ruleSet && !driver) where.push(...necessaryForMet(ruleSet.rules, p, knownAt))
   const text = `SELECT e.uscc::text AS uscc, ev.name, ev.county_code::text AS county_code, R.result, R.failed, R.unknown
-    FROM enterprise e ${enterpriseVersionAt('e', asOf, knownAt)}
+    FROM ${from} ${enterpriseVersionAt('e', asOf, knownAt)}
     CROSS JOIN LATERAL (SELECT ${leafCols.length ? leafCols.join(', ') : 'NULL AS none'} OFFSET 0) L
     CROSS JOIN LATERAL (SELECT CASE WHEN ${all} IS TRUE THEN 'met' WHEN ${all} IS FALSE THEN 'not_met' ELSE 'unknown' END AS result,
       ${list('FALSE')} AS failed, ${list('NULL')} AS unknown) R

@@ -228,34 +228,32 @@ interface FactsRow {
  * recorded by knownAt with their status at asOf, the revocations recorded by then, and its supervision
  * cases as their events recorded by then show them at asOf. Null when the enterprise is not in the registry.
  */
-export async function factsOf(db: Queryable, uscc: string, asOf: Date, knownAt: Date): Promise<{ facts: Facts; name: string } | null> {
-  const [e] = await db.query<FactsRow>(
-    `SELECT e.uscc::text AS uscc, e.name AS current_name,
-       (SELECT to_jsonb(ev) FROM (VALUES (1)) AS one(x) ${enterpriseVersionAt('e', '$2::timestamptz', '$3::timestamptz')}) AS v,
+function factsSelect(uscc: string, asOf: string, knownAt: string): string {
+  return `SELECT e.uscc::text AS uscc, e.name AS current_name,
+       (SELECT to_jsonb(ev) FROM (VALUES (1)) AS one(x) ${enterpriseVersionAt('e', asOf, knownAt)}) AS v,
        coalesce((SELECT json_agg(x ORDER BY x.granted_at, x.id) FROM (
          SELECT q.id, q.type_code, t.name AS type_name, t.counts_as_listing, t.is_standard, q.certificate_no, q.batch, iso_utc(q.granted_at) AS granted_at,
                 iso_utc(q.valid_from) AS valid_from, iso_utc(q.valid_until) AS valid_until, q.renews_id,
-                ${statusAt('q', '$2::timestamptz', '$3::timestamptz')} AS status,
-                coalesce(${statusAt('q', "'infinity'::timestamptz", '$3::timestamptz')} = 'annulled', false) AS annulled
+                ${statusAt('q', asOf, knownAt)} AS status,
+                coalesce(${statusAt('q', "'infinity'::timestamptz", knownAt)} = 'annulled', false) AS annulled
          FROM qualification q JOIN qualification_type t ON t.code = q.type_code
-         WHERE q.uscc = e.uscc AND q.recorded_at <= $3::timestamptz) x), '[]') AS quals,
+         WHERE q.uscc = e.uscc AND q.recorded_at <= ${knownAt}) x), '[]') AS quals,
        coalesce((SELECT json_agg(x ORDER BY x.effective_at, x.qualification_id, x.seq) FROM (
          SELECT qe.qualification_id, qe.seq, q.type_code, t.name AS type_name, iso_utc(qe.effective_at) AS effective_at,
                 qe.decision_authority AS authority, qe.decision_document_no AS document_no
          FROM qualification q JOIN qualification_event qe ON qe.qualification_id = q.id JOIN qualification_type t ON t.code = q.type_code
-         WHERE q.uscc = e.uscc AND q.recorded_at <= $3::timestamptz AND qe.to_status = 'revoked' AND qe.recorded_at <= $3::timestamptz) x), '[]') AS revs,
+         WHERE q.uscc = e.uscc AND q.recorded_at <= ${knownAt} AND qe.to_status = 'revoked' AND qe.recorded_at <= ${knownAt}) x), '[]') AS revs,
        coalesce((SELECT json_agg(x ORDER BY x.case_no) FROM (
-         SELECT c.id, c.case_no, ${caseStateSql('c', '$2::timestamptz', '$3::timestamptz')} AS state,
-                ${caseSeveritySql('c', '$2::timestamptz', '$3::timestamptz')} AS severity,
-                (SELECT iso_utc(se.occurred_at) FROM supervision_event se WHERE se.case_id = c.id AND se.seq = 1 AND se.recorded_at <= $3::timestamptz) AS opened_at,
+         SELECT c.id, c.case_no, ${caseStateSql('c', asOf, knownAt)} AS state,
+                ${caseSeveritySql('c', asOf, knownAt)} AS severity,
+                (SELECT iso_utc(se.occurred_at) FROM supervision_event se WHERE se.case_id = c.id AND se.seq = 1 AND se.recorded_at <= ${knownAt}) AS opened_at,
                 coalesce((SELECT json_agg(iso_utc(se.occurred_at) ORDER BY se.occurred_at) FROM supervision_event se
-                          WHERE se.case_id = c.id AND se.type = 'interview_held' AND se.recorded_at <= $3::timestamptz), '[]') AS interviews
+                          WHERE se.case_id = c.id AND se.type = 'interview_held' AND se.recorded_at <= ${knownAt}), '[]') AS interviews
          FROM supervision_case c WHERE c.uscc = e.uscc) x), '[]') AS cases
-     FROM enterprise e WHERE e.uscc = $1`,
-    [uscc, asOf, knownAt],
-    'incentive_facts',
-  )
-  if (!e) return null
+     FROM enterprise e WHERE e.uscc = ${uscc}`
+}
+
+function factsOfRow(e: FactsRow, asOf: Date, knownAt: Date): { facts: Facts; name: string } {
   const v = e.v
   const date = (s: string) => new Date(s)
   return {
@@ -275,6 +273,108 @@ export async function factsOf(db: Queryable, uscc: string, asOf: Date, knownAt: 
       cases: e.cases.map((c) => ({ id: c.id, caseNo: c.case_no, state: c.state, severity: c.severity, openedAt: c.opened_at === null ? null : date(c.opened_at), interviews: c.interviews.map(date) })),
     },
   }
+}
+
+export async function factsOf(db: Queryable, uscc: string, asOf: Date, knownAt: Date): Promise<{ facts: Facts; name: string } | null> {
+  const [e] = await db.query<FactsRow>(factsSelect('$1', '$2::timestamptz', '$3::timestamptz'), [uscc, asOf, knownAt], 'incentive_facts')
+  return e ? factsOfRow(e, asOf, knownAt) : null
+}
+
+interface ScopeRuleSetColumns {
+  p_code: string | null
+  p_name: string
+  p_level: 'city' | 'county'
+  p_county_code: string | null
+  p_valid_from: Date | null
+  p_valid_until: Date | null
+  rs_version: number | null
+  rs_rules: RuleNode
+  rs_effective_from: Date
+  rs_recorded_at: Date
+}
+
+/**
+ * One enterprise's explanation reads in one statement: the program's scope, its rule set (the one in
+ * force at (asOf, knownAt), or the version asked for) and the enterprise's facts (factsOf).
+ * `program` null: no such program; `facts` null: the enterprise is not in the registry.
+ */
+export async function explanationInputs(db: Queryable, code: string, uscc: string, asOf: Date, knownAt: Date, version: number | undefined): Promise<{
+  program: ProgramScope | null
+  ruleSet: RuleSetRef | null
+  found: { facts: Facts; name: string } | null
+}> {
+  const ruleSetWhere = version === undefined ? 'r.effective_from <= $2 AND r.recorded_at <= $3' : 'r.version = $5::int'
+  const [row] = await db.query<ScopeRuleSetColumns & { [K in keyof FactsRow]: FactsRow[K] | null }>(
+    `SELECT p.code AS p_code, p.name AS p_name, p.level::text AS p_level, p.county_code::text AS p_county_code, p.valid_from AS p_valid_from, p.valid_until AS p_valid_until,
+            rs.version AS rs_version, rs.rules AS rs_rules, rs.effective_from AS rs_effective_from, rs.recorded_at AS rs_recorded_at, f.*
+     FROM (VALUES (true)) AS request(present) -- not (x): factsSelect's bare x (a row alias) would name that column
+     LEFT JOIN incentive_program p ON p.code = $4
+     LEFT JOIN LATERAL (SELECT r.version, r.rules, r.effective_from, r.recorded_at FROM incentive_rule_set r
+                        WHERE r.program_code = $4 AND ${ruleSetWhere} ORDER BY r.version DESC LIMIT 1) rs ON true
+     LEFT JOIN LATERAL (${factsSelect('$1', '$2::timestamptz', '$3::timestamptz')}) f ON true`,
+    version === undefined ? [uscc, asOf, knownAt, code] : [uscc, asOf, knownAt, code, version],
+    version === undefined ? 'incentive_explanation_inputs' : 'incentive_explanation_inputs_version',
+  )
+  const r = row!
+  return {
+    program: r.p_code === null ? null : { code: r.p_code, name: r.p_name, level: r.p_level, countyCode: r.p_county_code, validFrom: r.p_valid_from, validUntil: r.p_valid_until },
+    ruleSet: r.rs_version === null ? null : { version: r.rs_version, effectiveFrom: r.rs_effective_from, recordedAt: r.rs_recorded_at, rules: r.rs_rules },
+    found: r.uscc === null ? null : factsOfRow(r as FactsRow, asOf, knownAt),
+  }
+}
+
+/**
+ * A program's list reads in one statement: the program, its rule set in force at (asOf, knownAt)
+ * and the qualification types that count as a listing (for compileSet's candidates). Null: no such program.
+ */
+export async function programForSet(db: Queryable, code: string, asOf: Date, knownAt: Date): Promise<{ program: ProgramRow; ruleSet: RuleSetRef | null; listingTypes: string[] } | null> {
+  const [row] = await db.query<ProgramRow & Omit<ScopeRuleSetColumns, `p_${string}`> & { listing_types: string[] }>(
+    `SELECT ${PROGRAM_COLUMNS}, rs.version AS rs_version, rs.rules AS rs_rules, rs.effective_from AS rs_effective_from, rs.recorded_at AS rs_recorded_at,
+            ARRAY(SELECT lt.code FROM qualification_type lt WHERE lt.counts_as_listing ORDER BY lt.code) AS listing_types
+     FROM incentive_program p
+     LEFT JOIN LATERAL (SELECT r.version, r.rules, r.effective_from, r.recorded_at FROM incentive_rule_set r
+                        WHERE r.program_code = p.code AND r.effective_from <= $2 AND r.recorded_at <= $3 ORDER BY r.version DESC LIMIT 1) rs ON true
+     WHERE p.code = $1`,
+    [code, asOf, knownAt],
+    'incentive_program_for_set',
+  )
+  if (!row) return null
+  const { rs_version, rs_rules, rs_effective_from, rs_recorded_at, listing_types, ...program } = row
+  return {
+    program,
+    ruleSet: rs_version === null ? null : { version: rs_version, effectiveFrom: rs_effective_from, recordedAt: rs_recorded_at, rules: rs_rules },
+    listingTypes: listing_types,
+  }
+}
+
+/**
+ * A program with every rule set recorded so far and the listing types, in one snapshot: what a list
+ * request needs, kept between requests and trusted only through compileSet's guard.
+ */
+export async function programWithRuleSets(db: Queryable, code: string): Promise<{ program: ProgramRow; ruleSets: RuleSetRef[]; listingTypes: string[] } | null> {
+  const [row] = await db.query<ProgramRow & { rule_sets: { version: number; rules: RuleNode; effective_from: string; recorded_at: string }[]; listing_types: string[] }>(
+    `SELECT ${PROGRAM_COLUMNS},
+            coalesce((SELECT json_agg(json_build_object('version', r.version, 'rules', r.rules, 'effective_from', iso_utc(r.effective_from), 'recorded_at', iso_utc(r.recorded_at))
+                               ORDER BY r.version) FROM incentive_rule_set r WHERE r.program_code = p.code), '[]') AS rule_sets,
+            ARRAY(SELECT lt.code FROM qualification_type lt WHERE lt.counts_as_listing ORDER BY lt.code) AS listing_types
+     FROM incentive_program p WHERE p.code = $1`,
+    [code],
+    'incentive_program_with_rule_sets',
+  )
+  if (!row) return null
+  const { rule_sets, listing_types, ...program } = row
+  return {
+    program,
+    ruleSets: rule_sets.map((r) => ({ version: r.version, rules: r.rules, effectiveFrom: new Date(r.effective_from), recordedAt: new Date(r.recorded_at) })),
+    listingTypes: listing_types,
+  }
+}
+
+/** The rule set in force at (asOf, knownAt) among a program's rule sets (ruleSetInForce's rule). */
+export function inForce(ruleSets: RuleSetRef[], asOf: Date, knownAt: Date): RuleSetRef | null {
+  let found: RuleSetRef | null = null
+  for (const r of ruleSets) if (r.effectiveFrom <= asOf && r.recordedAt <= knownAt && (!found || r.version > found.version)) found = r
+  return found
 }
 
 /** One statement: the program's answer for every enterprise (recorded by knownAt) the query selects. */

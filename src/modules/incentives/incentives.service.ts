@@ -74,6 +74,8 @@ export interface Reader {
 }
 
 export function createIncentiveService({ db, clock }: ServiceDeps) {
+  /** Programs read for their lists, by code (see programEligibility). */
+  const keptPrograms = new Map<string, { program: repo.ProgramRow; ruleSets: RuleSetRef[]; listingTypes: string[] }>()
   function moments(asOf?: string, knownAt?: string, where: FieldError['in'] = 'query') {
     const now = clock.now()
     const a = instant(asOf, where, '/asOf') ?? now
@@ -260,16 +262,12 @@ export function createIncentiveService({ db, clock }: ServiceDeps) {
     async eligibility(code: string, usccRaw: string, q: { asOf?: string; knownAt?: string; ruleSetVersion?: number }, reader: Reader) {
       const { asOf, knownAt } = moments(q.asOf, q.knownAt)
       const uscc = usccFromPath(usccRaw)
-      // The program, its rule set and the enterprise's facts are independent reads: sent together.
-      const [p, rs, found] = await Promise.all([
-        repo.findProgram(db, code),
-        q.ruleSetVersion !== undefined ? repo.ruleSet(db, code, q.ruleSetVersion) : repo.ruleSetInForce(db, code, asOf, knownAt),
-        repo.factsOf(db, uscc, asOf, knownAt),
-      ])
+      // The program, its rule set and the enterprise's facts are independent reads: one statement.
+      const { program: p, ruleSet: rs, found } = await repo.explanationInputs(db, code, uscc, asOf, knownAt, q.ruleSetVersion)
       if (!p) throw problems.notFound('incentive program', code)
       if (q.ruleSetVersion !== undefined && !rs) throw problems.field('query', '/ruleSetVersion', `program ${code} has no rule set version ${q.ruleSetVersion}`)
       if (!found) throw problems.notFound('enterprise', uscc)
-      return explanationOf(repo.scopeOf(p), rs ? repo.ruleSetRef(rs) : null, found.facts, uscc, found.name, reader)
+      return explanationOf(p, rs, found.facts, uscc, found.name, reader)
     },
 
     async enterpriseEligibility(usccRaw: string, q: { asOf?: string; knownAt?: string; explain?: boolean }, reader: Reader) {
@@ -295,12 +293,31 @@ export function createIncentiveService({ db, clock }: ServiceDeps) {
     async programEligibility(code: string, q: { asOf?: string; knownAt?: string; result?: 'eligible' | 'not_eligible' | 'unknown' | 'all'; countyCode?: string; limit: number; cursor?: string }) {
       const { asOf, knownAt } = moments(q.asOf, q.knownAt)
       const after = decodeCursor(q.cursor, ['string'])
-      const p = await program(code)
-      const rs = await repo.ruleSetInForce(db, code, asOf, knownAt)
-      const scope = repo.scopeOf(p)
-      const rows = await repo.evaluateSet(db, scope, rs ? repo.ruleSetRef(rs) : null, {
-        asOf, knownAt, countyCode: q.countyCode, result: q.result ?? 'eligible', after: after?.[0] as string | undefined, limit: q.limit + 1,
+      const setQuery = { asOf, knownAt, countyCode: q.countyCode, result: q.result ?? 'eligible', after: after?.[0] as string | undefined, limit: q.limit + 1 } as const
+      // The program and its rule sets as last read, trusted by the set statement only while the
+      // program's version and the listing types are unchanged (its guard): one statement per page.
+      let kept = keptPrograms.get(code)
+      if (!kept) {
+        const read = await repo.programWithRuleSets(db, code)
+        if (!read) throw problems.notFound('incentive program', code)
+        if (keptPrograms.size >= 1000) keptPrograms.clear()
+        keptPrograms.set(code, (kept = read))
+      }
+      let p = kept.program
+      let rs = repo.inForce(kept.ruleSets, asOf, knownAt)
+      let rows = await repo.evaluateSet(db, repo.scopeOf(p), rs, {
+        ...setQuery, listingTypes: kept.listingTypes, guard: { programCode: code, programVersion: p.version, listingTypes: kept.listingTypes },
       })
+      if (rows.length === 0) {
+        // Changed since it was read, or the page is empty: the program, its rule set in force and the
+        // listing types as of now, in one statement, then the set statement.
+        keptPrograms.delete(code)
+        const found = await repo.programForSet(db, code, asOf, knownAt)
+        if (!found) throw problems.notFound('incentive program', code)
+        p = found.program
+        rs = found.ruleSet
+        rows = await repo.evaluateSet(db, repo.scopeOf(p), rs, { ...setQuery, listingTypes: found.listingTypes })
+      }
       const page = pageOf(rows, q.limit, (r) => [r.uscc])
       return {
         program: { code: p.code, name: p.name }, ruleSetVersion: rs?.version ?? null, asOf: asOf.toISOString(), knownAt: knownAt.toISOString(),

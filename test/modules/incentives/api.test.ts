@@ -130,6 +130,47 @@ t.test('rule set versions switch at effectiveFrom; out-of-order versions are ref
   t.same(programAudit.json().items.map((e: any) => [e.operation, e.after.version]), [['incentive_program.create', 1], ['incentive_program.update', 2]])
 })
 
+t.test('an eligible list read again follows the program\'s new rule set and name', async (t) => {
+  const code = `TEST_LIST_${randomUUID().slice(0, 8).toUpperCase()}`
+  const created = await app.inject({
+    method: 'POST', url: '/v1/incentive-programs', headers: city, payload: {
+      code, name: '列表测试项目', kind: 'subsidy', level: 'city', sponsorDepartments: ['FINANCE'], benefit: { summary: '测试' }, basis: { title: '测试依据' },
+      validFrom: '2024-01-01', rules: { allOf: [{ id: 'listed', kind: 'listed' }] },
+    },
+  })
+  t.equal(created.statusCode, 201, created.body)
+  const e = await createEnterprise(app)
+  await brand(e.uscc)
+  const list = async () => {
+    let has = false
+    let body: any
+    for (let cursor = ''; ; ) {
+      const res = await get(`/v1/incentive-programs/${code}/eligibility?limit=200${cursor ? `&cursor=${cursor}` : ''}`)
+      t.equal(res.statusCode, 200, res.body)
+      body = res.json()
+      has ||= body.items.some((i: any) => i.uscc === e.uscc)
+      if (!body.nextCursor) break
+      cursor = body.nextCursor
+    }
+    return { name: body.program.name, version: body.ruleSetVersion, has }
+  }
+  t.same(await list(), { name: '列表测试项目', version: 1, has: true })
+  t.same(await list(), { name: '列表测试项目', version: 1, has: true }, 'read again')
+  const v2 = await app.inject({ method: 'POST', url: `/v1/incentive-programs/${code}/rule-sets`, headers: city, payload: {
+    rules: { allOf: [{ id: 'listed', kind: 'listed' }, { id: 'topList', kind: 'onCultivationList', params: { list: 'INDUSTRIAL_TOP50' } }] }, effectiveFrom: '2025-01-01',
+  } })
+  t.equal(v2.statusCode, 201, v2.body)
+  t.same(await list(), { name: '列表测试项目', version: 2, has: false }, 'the new rule set in force')
+  const cur = await get(`/v1/incentive-programs/${code}`)
+  const renamed = await app.inject({ method: 'PATCH', url: `/v1/incentive-programs/${code}`, headers: { ...city, 'if-match': cur.headers.etag as string, 'content-type': 'application/merge-patch+json' }, payload: JSON.stringify({ name: '改名后的项目' }) })
+  t.equal(renamed.statusCode, 200, renamed.body)
+  const v3 = await app.inject({ method: 'POST', url: `/v1/incentive-programs/${code}/rule-sets`, headers: city, payload: {
+    rules: { allOf: [{ id: 'listed', kind: 'listed' }] }, effectiveFrom: '2025-06-01',
+  } })
+  t.equal(v3.statusCode, 201, v3.body)
+  t.same(await list(), { name: '改名后的项目', version: 3, has: true }, 'renamed, and eligible again')
+})
+
 t.test('validation errors point into the tree', async (t) => {
   const e = await createEnterprise(app)
   const res = await app.inject({ method: 'POST', url: '/v1/incentive-rules/evaluate', headers: city, payload: {

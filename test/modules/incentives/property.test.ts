@@ -184,3 +184,40 @@ t.test('the set answer equals the single answer', async (t) => {
   )
   t.ok(runs > 0 && compared > 0, `${runs} generated cases, ${compared} enterprises compared`)
 })
+
+t.test('result=eligible, whole or paged, is the met part of the whole answer', async (t) => {
+  const listingTypes = (await db.query<{ code: string }>('SELECT code FROM qualification_type WHERE counts_as_listing ORDER BY code')).map((r) => r.code)
+  let eligibleSeen = 0
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(enterpriseArb, { minLength: 1, maxLength: 4 }), tree, fc.integer({ min: 0, max: DAYS.length - 1 }),
+      fc.option(fc.integer({ min: 0, max: DAYS.length - 1 }), { nil: null }), fc.boolean(), fc.boolean(),
+      async (enterprises, rulesIn, asOfIx, knownIx, county, listed) => {
+        const checked = checkRules(listed ? { id: 'top', allOf: [{ id: 'lst', kind: 'listed', params: {} }, rulesIn] } : rulesIn, '/rules', catalog)
+        if ('errors' in checked) return
+        for (const e of enterprises) await insertEnterprise(e)
+        const asOf = day(asOfIx)
+        const knownAt = knownIx === null ? new Date() : new Date(day(knownIx).getTime() + 7_200_000)
+        const program: ProgramScope = county
+          ? { code: 'PROP_COUNTY', name: '县级项目', level: 'county', countyCode: '371425', validFrom: day(1), validUntil: day(7) }
+          : { code: 'PROP_CITY', name: '市级项目', level: 'city', countyCode: null, validFrom: day(1), validUntil: null }
+        const rs = { version: 1, effectiveFrom: day(0), recordedAt: day(0), rules: checked.rules }
+        const met = (await evaluateSet(db, program, rs, { asOf, knownAt, result: 'all', limit: null })).filter((r) => r.result === 'met')
+        const whole = await evaluateSet(db, program, rs, { asOf, knownAt, result: 'eligible', limit: null, listingTypes })
+        const paged: typeof whole = []
+        let after: string | undefined
+        for (;;) {
+          const page = await evaluateSet(db, program, rs, { asOf, knownAt, result: 'eligible', limit: 3, after, listingTypes })
+          paged.push(...page)
+          if (page.length < 3) break
+          after = page.at(-1)!.uscc
+        }
+        eligibleSeen += met.length
+        if (JSON.stringify(whole) !== JSON.stringify(met)) throw new Error(`eligible ≠ met part of all\n${JSON.stringify(checked.rules)}`)
+        if (JSON.stringify(paged) !== JSON.stringify(met)) throw new Error(`paged eligible ≠ met part of all\n${JSON.stringify(checked.rules)}`)
+      },
+    ),
+    { numRuns: onServer ? 30 : 10, seed: Number(process.env.FUZZ_SEED ?? 20261130), endOnFailure: true },
+  )
+  t.ok(eligibleSeen > 0, `${eligibleSeen} eligible rows compared`)
+})
