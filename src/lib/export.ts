@@ -118,13 +118,32 @@ export function renderInstant(value: string, timeZone: 'UTC' | 'Asia/Shanghai'):
   return new Date(t + 8 * 3600_000).toISOString().replace('Z', '+08:00')
 }
 
-function valueAt(item: unknown, path: string): unknown {
-  let v: unknown = item
-  for (const part of path.split('.')) {
-    if (v === null || v === undefined || typeof v !== 'object') return null
-    v = (v as Record<string, unknown>)[part]
+/** Reads a column's value from an item: a function per column, its dotted path split once. */
+function accessor(path: string): (item: unknown) => unknown {
+  const parts = path.split('.')
+  if (parts.length === 1) {
+    const key = parts[0]!
+    return (item) => (item !== null && typeof item === 'object' ? (item as Record<string, unknown>)[key] : null)
   }
-  return v
+  return (item) => {
+    let v: unknown = item
+    for (const part of parts) {
+      if (v === null || v === undefined || typeof v !== 'object') return null
+      v = (v as Record<string, unknown>)[part]
+    }
+    return v
+  }
+}
+
+/** The columns' accessors, made once per column list (lists are module constants or built per export). */
+const accessors = new WeakMap<readonly ExportColumn[], ((item: unknown) => unknown)[]>()
+function accessorsOf(columns: readonly ExportColumn[]): ((item: unknown) => unknown)[] {
+  let list = accessors.get(columns)
+  if (!list) {
+    list = columns.map((c) => accessor(c.path ?? c.key))
+    accessors.set(columns, list)
+  }
+  return list
 }
 
 function cell(v: unknown, column: ExportColumn, timeZone: 'UTC' | 'Asia/Shanghai'): string | null {
@@ -145,7 +164,13 @@ export interface CsvOptions {
  * come first. Every export, and any other CSV the registry writes, goes through here.
  */
 export function csvText(items: unknown[], columns: readonly ExportColumn[], options: CsvOptions, first: boolean): string {
-  const rows = items.map((item) => columns.map((c) => cell(valueAt(item, c.path ?? c.key), c, options.timeZone)))
+  const get = accessorsOf(columns)
+  const n = columns.length
+  const rows = items.map((item) => {
+    const row = new Array<string | null>(n)
+    for (let i = 0; i < n; i++) row[i] = cell(get[i]!(item), columns[i]!, options.timeZone)
+    return row
+  })
   const header = columns.map((c) => (options.header === 'zh' ? c.zh : c.key))
   return stringify(first ? [header, ...rows] : rows, {
     bom: first,

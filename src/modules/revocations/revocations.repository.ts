@@ -44,7 +44,7 @@ class Params {
 }
 
 /** FROM and WHERE of the register for a filter: aliases ev (event), q (qualification), ver (enterprise version at the time). */
-function registerFrom(f: RegisterFilter, p: Params, needsVersion = f.countyCode !== undefined): { from: string; where: string[]; knownAt: string } {
+function registerFrom(f: RegisterFilter, p: Params, needsVersion = f.countyCode !== undefined, needsQ = false): { from: string; where: string[]; knownAt: string } {
   const knownAt = p.add(f.knownAt, '::timestamptz')
   // The literal `<> 'active'` lets the planner use the partial indexes on recorded_at / effective_at.
   const where = [`ev.to_status <> 'active'`, `ev.to_status = ANY (${p.add(f.toStatus, '::text[]')}::"QualificationStatus"[])`, `ev.recorded_at <= ${knownAt}`]
@@ -71,10 +71,13 @@ function registerFrom(f: RegisterFilter, p: Params, needsVersion = f.countyCode 
   if (f.viaCase !== undefined) where.push(f.viaCase ? 'ev.case_id IS NOT NULL' : 'ev.case_id IS NULL')
   eq('ev.case_id', f.caseId, '::uuid')
   eq('ev.actor_sub', f.actor)
-  // The version at the time is joined only where a filter needs it (the county); items get it per row of the page.
+  // The qualification and the version at the time are joined only where a filter or a group needs
+  // them (its columns, the county); items get them per row of the page. Without them the walk of
+  // the order's index is index-only (migration 20261130009300).
+  const needsQualification = needsVersion || f.types !== undefined || f.uscc !== undefined || f.certificateNo !== undefined || needsQ
   const from = `qualification_event ev
-    JOIN qualification q ON q.id = ev.qualification_id
-    ${needsVersion ? enterpriseVersionAt('q', 'ev.effective_at', knownAt, 'ver') : ''}`
+    ${needsQualification ? 'JOIN qualification q ON q.id = ev.qualification_id' : ''}
+    ${needsVersion ? enterpriseVersionAt('q', 'ev.effective_at', knownAt, 'ver', 'v.county_code') : ''}`
   return { from, where, knownAt }
 }
 
@@ -85,9 +88,9 @@ const ITEM = (knownAt: string) => `json_build_object(
   'uscc', q.uscc,
   'enterpriseName', ver.name,
   'countyCode', ver.county_code,
-  'countyName', coalesce(c.name, ver.county_code),
+  'countyName', coalesce((SELECT c.name FROM county c WHERE c.code = ver.county_code), ver.county_code),
   'type', q.type_code,
-  'typeName', t.name,
+  'typeName', (SELECT t.name FROM qualification_type t WHERE t.code = q.type_code),
   'certificateNo', q.certificate_no,
   'batch', q.batch,
   'fromStatus', ev.from_status,
@@ -103,21 +106,18 @@ const ITEM = (knownAt: string) => `json_build_object(
                    ELSE json_build_object('authority', ev.decision_authority, 'level', ev.decision_level, 'documentNo', ev.decision_document_no) END,
   'viaCase', ev.case_id IS NOT NULL,
   'case', CASE WHEN ev.case_id IS NULL THEN NULL ELSE json_build_object(
-    'id', ev.case_id, 'caseNo', sc.case_no, 'referredAt', iso_utc(ref.occurred_at),
+    'id', ev.case_id, 'caseNo', (SELECT sc.case_no FROM supervision_case sc WHERE sc.id = ev.case_id), 'referredAt', iso_utc(ref.occurred_at),
     'referralDocumentNo', ref.document_no, 'referralAuthority', ref.authority) END,
   'actor', json_build_object('sub', ev.actor_sub, 'county', ev.actor_county, 'dept', ev.actor_dept, 'requestId', ev.request_id),
   'audit', CASE WHEN au.seq IS NULL THEN NULL ELSE json_build_object('seq', au.seq::text, 'hash', au.hash) END
 )::text`
 
-/** Joins of an item's other parts (per row of the page only). */
+/** Joins of an item's other parts (per row of the page only); names by key are subqueries in the item, which keeps the statement's join search (its planning) small. */
 const ITEM_JOINS = (knownAt: string) => `
-  LEFT JOIN county c ON c.code = ver.county_code
-  LEFT JOIN qualification_type t ON t.code = q.type_code
-  LEFT JOIN supervision_case sc ON sc.id = ev.case_id
   LEFT JOIN LATERAL (SELECT se.occurred_at, se.document_no, se.authority FROM supervision_event se
                      WHERE ev.case_id IS NOT NULL AND se.case_id = ev.case_id AND se.type = 'revocation_referred' AND se.recorded_at <= ${knownAt}
                      ORDER BY se.seq DESC LIMIT 1) ref ON true
-  LEFT JOIN LATERAL (SELECT ch.seq, ch.hash FROM audit_event a JOIN audit_chain ch ON ch.event_id = a.id
+  LEFT JOIN LATERAL (SELECT a.id AS entry, ch.seq, ch.hash FROM audit_event a LEFT JOIN audit_chain ch ON ch.event_id = a.id
                      WHERE a.entity_type = 'qualification_event' AND a.entity_id = ev.qualification_id::text || ':' || ev.seq
                        AND a.operation = 'qualification_event.create'
                      ORDER BY a.id LIMIT 1) au ON true`
@@ -126,6 +126,8 @@ export interface RegisterRow {
   key_at: string
   id: string
   item: string
+  /** The event's audit entry is committed but not chained yet (its item shows no chain position). */
+  pending: boolean
 }
 
 /** One page (up to limit rows) after `after` in the order asked for; items as JSON text. */
@@ -143,7 +145,8 @@ export async function registerPage(
   const lim = p.add(limit, '::int')
   // The page is chosen first (the order's index), then each of its rows is dressed.
   return db.query<RegisterRow>(
-    `SELECT iso_utc(page.key_at) AS key_at, page.id::text AS id, ${ITEM(knownAt)} AS item
+    `SELECT iso_utc(page.key_at) AS key_at, page.id::text AS id, ${ITEM(knownAt)} AS item,
+            (au.entry IS NOT NULL AND au.seq IS NULL) AS pending
      FROM (SELECT ev.id, ${column} AS key_at FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${column}, ev.id LIMIT ${lim}) page
      CROSS JOIN LATERAL (SELECT * FROM qualification_event e WHERE e.id = page.id OFFSET 0) ev
      CROSS JOIN LATERAL (SELECT * FROM qualification x WHERE x.id = ev.qualification_id OFFSET 0) q
@@ -176,7 +179,7 @@ const DIMENSION_SQL: Record<StatsDimension, string> = {
 /** Counts grouped by the dimensions (in their order), groups ordered by their values; as JSON texts. */
 export async function registerStats(db: Queryable, f: RegisterFilter, groupBy: StatsDimension[]): Promise<string[]> {
   const p = new Params()
-  const { from, where } = registerFrom(f, p, groupBy.includes('county') || f.countyCode !== undefined)
+  const { from, where } = registerFrom(f, p, groupBy.includes('county') || f.countyCode !== undefined, groupBy.includes('type'))
   const cols = groupBy.map((d, i) => `${DIMENSION_SQL[d]} AS d${i}`)
   const keys = groupBy.map((_, i) => `g.d${i}`)
   const fields = groupBy.flatMap((d, i) =>

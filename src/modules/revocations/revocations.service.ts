@@ -110,9 +110,15 @@ export function createRevocationService({ db, clock }: ServiceDeps) {
       const cursor = decodeCursor(q.cursor, ['string', 'string', 'string', 'string'], ([k, o, at, id]) =>
         ISO.test(k as string) && o === q.order && ISO.test(at as string) && /^\d{1,19}$/.test(id as string)) as [string, string, string, string] | undefined
       const f = filterOf(q, cursor ? new Date(cursor[0]) : undefined)
-      // Items carry their audit entries' chain positions: chain what is committed first, as every audit read does.
-      await sealAudit(db, false)
-      const rows = await repo.registerPage(db, f, q.order, cursor ? { at: cursor[2], id: cursor[3] } : undefined, q.limit + 1)
+      // Items carry their audit entries' chain positions, which are final: when an entry on the page
+      // is committed but not chained yet, the chain is sealed (waiting for a pass in progress) and the
+      // page read again. Most pages have none pending, and are answered without touching the sealer.
+      const after = cursor ? { at: cursor[2], id: cursor[3] } : undefined
+      let rows = await repo.registerPage(db, f, q.order, after, q.limit + 1)
+      if (rows.some((r) => r.pending)) {
+        await sealAudit(db, true)
+        rows = await repo.registerPage(db, f, q.order, after, q.limit + 1)
+      }
       const page = rows.slice(0, q.limit)
       const last = page.at(-1)
       const knownAt = f.knownAt.toISOString()

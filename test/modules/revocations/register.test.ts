@@ -243,3 +243,18 @@ t.test('validation', async (t) => {
   const noScope = await app.inject({ method: 'GET', url: '/v1/revocations', headers: await bearer(['audit:read']) })
   t.equal(noScope.statusCode, 403)
 })
+
+t.test('a change read right after it is written carries its final chain position (the page seals what it shows)', async (t) => {
+  // No background sealer in tests (AUDIT_SEAL_INTERVAL_MS=0): the entry is pending until a read chains it.
+  const qg = await grant(app, y.uscc, { grantedAt: '2024-01-01T00:00:00.000Z' })
+  await change(qg.id, 'withdrawn', { effectiveAt: new Date().toISOString() }, otherRevoker)
+  const [pending] = await app.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM audit_pending p JOIN audit_event a ON a.id = p.event_id WHERE a.entity_id = $1`, [idOf(qg)])
+  t.equal(pending!.n, 1, 'the entry is pending before the read')
+  const res = await app.inject({ method: 'GET', url: `/v1/revocations?qualificationId=${qg.id}&toStatus=withdrawn`, headers: read })
+  const [item] = res.json().items
+  t.ok(item.audit, 'chained before the page was answered')
+  const entry = await app.inject({ method: 'GET', url: `/v1/audit-events?entityType=qualification_event&entityId=${encodeURIComponent(idOf(qg))}`, headers: audit })
+  const chained = entry.json().items.find((i: any) => i.operation === 'qualification_event.create')
+  t.same(item.audit, { seq: chained.id, hash: chained.hash })
+})
