@@ -3,7 +3,7 @@
 // (bundle() below). With --if-stale (npm start's prestart)
 // it compiles only when a source file is newer than the last build.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const STAMP = 'dist/.tsbuildinfo'
@@ -44,6 +44,13 @@ async function bundle() {
     esbuild = await import('esbuild')
   } catch {
     console.warn('esbuild is not installed: dist/server.js is left unbundled')
+    // A bundle from an earlier build would be stale: tsc (incremental) re-emits server.js only
+    // when its source changed, so rebuild it in full without the bundle.
+    if (existsSync('dist/bundle')) {
+      rmSync('dist', { recursive: true, force: true })
+      const again = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
+      if (again.status !== 0) process.exit(again.status ?? 1)
+    }
     return
   }
   await esbuild.build({
