@@ -295,6 +295,9 @@ function embeddedTemplate(kind: 'template' | 'migrated' = 'template'): Blob | un
   }
 }
 
+/** The embedded database's buffer cache (see createEmbeddedDatabase). */
+export const EMBEDDED_SHARED_BUFFERS = '16MB'
+
 async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migrated' = 'empty'): Promise<Database> {
   const inMemory = dataDir === 'memory://'
   const pgdata = `${dataDir.replace(/\/$/, '')}/pgdata`
@@ -306,7 +309,11 @@ async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migra
   const loadDataDir = inMemory || !existsSync(pgdata) ? ((newFrom === 'migrated' ? embeddedTemplate('migrated') : undefined) ?? embeddedTemplate()) : undefined
   // Loaded only here: the embedded engine adds about 40 MB to a process that never uses it.
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')])
-  const lite = new PGlite(inMemory ? 'memory://' : pgdata, loadDataDir ? { loadDataDir } : {})
+  // shared_buffers: PGlite zeroes its shared memory in WebAssembly at every start, which at
+  // PostgreSQL's default of 128 MB was the largest part of opening the database (0.7–2 s of CPU
+  // here). 16 MB of buffers holds an embedded database's working set (it serves one process).
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`]
+  const lite = new PGlite(inMemory ? 'memory://' : pgdata, { startParams, ...(loadDataDir ? { loadDataDir } : {}) })
   try {
     await lite.waitReady
   } catch (error) {

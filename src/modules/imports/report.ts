@@ -3,8 +3,8 @@
 // report of many rows never sits in memory whole.
 import { PassThrough, type Readable } from 'node:stream'
 import { stringify } from 'csv-stringify'
-import ExcelJS from 'exceljs'
 import { cellText, type Cell } from './cells.ts'
+import { loadExcel } from './excel.ts'
 import type { RowError } from './rows.ts'
 
 export interface RejectedRow {
@@ -27,15 +27,16 @@ const asSent = (cell: Cell): string | number | boolean | null =>
 /** The report as an .xlsx stream (exceljs's streaming writer). */
 export function reportXlsx(header: string[], pages: AsyncIterable<RejectedRow[]>): Readable {
   const out = new PassThrough()
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true })
-  const sheet = workbook.addWorksheet('未导入的行', { views: [{ state: 'frozen', ySplit: 1 }] })
-  sheet.columns = [
-    { header: REPORT_COLUMNS[0], width: 8 },
-    { header: REPORT_COLUMNS[1], width: 18 },
-    { header: REPORT_COLUMNS[2], width: 60 },
-    ...header.map((h) => ({ header: h, width: Math.max(12, Math.min(40, h.length * 2 + 4)) })),
-  ]
   const write = async () => {
+    const { default: Excel } = await loadExcel()
+    const workbook = new Excel.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true })
+    const sheet = workbook.addWorksheet('未导入的行', { views: [{ state: 'frozen', ySplit: 1 }] })
+    sheet.columns = [
+      { header: REPORT_COLUMNS[0], width: 8 },
+      { header: REPORT_COLUMNS[1], width: 18 },
+      { header: REPORT_COLUMNS[2], width: 60 },
+      ...header.map((h) => ({ header: h, width: Math.max(12, Math.min(40, h.length * 2 + 4)) })),
+    ]
     const head = sheet.getRow(1)
     head.font = { bold: true }
     head.commit()

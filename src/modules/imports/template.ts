@@ -1,8 +1,9 @@
 // The blank spreadsheets county offices fill in: the data sheet with Chinese headers and drop-down
 // lists, a 填写说明 sheet explaining every column, and the lists themselves on a hidden sheet.
-import ExcelJS from 'exceljs'
+import type ExcelJS from 'exceljs'
 import { BUSINESS_STATUS_LABELS, columnsOf, KIND_LABEL, LEVEL_LABELS, STAGE_LABELS, type Column, type ImportKind, type ListName } from './columns.ts'
 import type { Reference } from './rows.ts'
+import { loadExcel } from './excel.ts'
 
 /** The values of each drop-down list, as shown to a person (the reader accepts each of them). */
 export function listValues(ref: Reference): Record<ListName, string[]> {
@@ -24,7 +25,8 @@ export const dataSheetName = (kind: ImportKind) => `${KIND_LABEL[kind]}数据`
 
 /** The template workbook; drop-downs cover rows 2 to maxRows + 1. */
 export async function templateXlsx(kind: ImportKind, ref: Reference, maxRows: number): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook()
+  const { default: Excel } = await loadExcel()
+  const workbook = new Excel.Workbook()
   workbook.creator = '好品山东 registry'
   const columns = columnsOf(kind)
   const data = workbook.addWorksheet(dataSheetName(kind), { views: [{ state: 'frozen', ySplit: 1 }] })
