@@ -35,6 +35,11 @@ const MAX_SNAPSHOT_AGE_MS = 45 * 60_000
 const PRUNE_EVERY_MS = 5 * 60_000
 /** "Now" is the database's clock when the application's agrees with it; otherwise (a test's clock) the application's, counted as a fixed moment. */
 const CLOCK_AGREEMENT_MS = 2000
+/** Background recounts of the parts writes touched: how often, and for how long after a figure was last asked for. */
+const REFRESH_MS = 100
+const REFRESH_FOR_MS = 10 * 60_000
+/** Figures recounted by one background pass, at most: a request waits for one pass at worst. */
+const REFRESH_BATCH = 3
 /** Connections counting figures not kept yet side by side (besides the one holding the snapshot). */
 const ASIDE_CONNECTIONS = 3
 
@@ -73,6 +78,8 @@ interface Figure {
   parts: (Part | undefined)[]
   /** Sum of the parts present, by county, type, reason and status. */
   total: Map<string, repo.CountRow>
+  /** When a request last asked for it (performance.now()). */
+  usedAt: number
 }
 
 const rowKey = (r: repo.CountRow) => `${r.county_code}\u0000${r.type_code}\u0000${r.reason ?? ''}\u0000${r.status}`
@@ -120,7 +127,8 @@ function createFigureCounter(db: Database) {
   /** The types whose changes touch a metric's counts. */
   const typesOf = (m: Computed, listing: string[]) => ('listingTypes' in m && m.listingTypes ? listing : m.types ?? [])
 
-  async function compute(tx: Transaction, requests: FigureRequest[], appNow: Date, knownAt: Date | null): Promise<{ counts: repo.CountRow[][]; now: Date }> {
+  /** requests null: a refresh, recounting the few parts missing from figures asked for lately. */
+  async function compute(tx: Transaction, requests: FigureRequest[] | null, appNow: Date | null, knownAt: Date | null): Promise<{ counts: repo.CountRow[][]; now: Date }> {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
     bounds ??= await repo.figureBounds(tx, PARTS)
     const b = bounds
@@ -145,16 +153,23 @@ function createFigureCounter(db: Database) {
     if (figures.size && previous && [...figures.values()].some((f) => f.asOf === null)) dirty(await repo.figureTimeChanges(tx, previous.at, state.now, b), true)
     snapshot = { text: state.snapshot, at: state.now }
     // A clock of its own (tests): "now" is that moment, counted like any fixed moment.
-    const shared = Math.abs(state.now.getTime() - appNow.getTime()) <= CLOCK_AGREEMENT_MS
-    const now = shared ? state.now : appNow
+    const shared = appNow === null || Math.abs(state.now.getTime() - appNow.getTime()) <= CLOCK_AGREEMENT_MS
+    const now = shared || appNow === null ? state.now : appNow
 
     const parts = b.length + 1
-    const wanted = requests.map((r) => {
+    const recent = performance.now() - REFRESH_FOR_MS
+    const wanted = requests === null
+      ? [...figures.values()]
+          .filter((f) => f.usedAt >= recent && f.parts.some((p) => !p) && f.parts.filter((p) => !p).length <= parts * WHOLE_SHARE)
+          .sort((x, y) => y.usedAt - x.usedAt)
+          .slice(0, REFRESH_BATCH)
+      : requests.map((r) => {
       const asOf = r.asOf ?? (shared ? null : appNow)
       const key = `${asOf ? asOf.toISOString() : 'now'}|${knownAt ? knownAt.toISOString() : ''}|${r.start.toISOString()}|${r.end.toISOString()}|${JSON.stringify(r.metric)}`
       let f = figures.get(key)
       if (f) figures.delete(key)
-      else f = { metric: r.metric, asOf, knownAt, start: r.start, end: r.end, parts: new Array(parts).fill(undefined), total: new Map() }
+      else f = { metric: r.metric, asOf, knownAt, start: r.start, end: r.end, parts: new Array(parts).fill(undefined), total: new Map(), usedAt: 0 }
+      f.usedAt = performance.now()
       figures.set(key, f) // most recently used last
       return f
     })
@@ -209,6 +224,17 @@ function createFigureCounter(db: Database) {
    * everything recorded), and the moment "as of now" stood for.
    */
   function countAll(requests: FigureRequest[], now: Date, knownAt: Date | null): Promise<{ counts: repo.CountRow[][]; now: Date }> {
+    const run = exclusive(requests, now, knownAt)
+    scheduleRefresh()
+    void run.then(() => {
+      if (lastPrune && performance.now() - lastPrune < PRUNE_EVERY_MS) return
+      lastPrune = performance.now()
+      repo.pruneFigureChanges(db).catch(() => {})
+    }, () => {})
+    return run
+  }
+
+  function exclusive(requests: FigureRequest[] | null, now: Date | null, knownAt: Date | null) {
     const run = queue.then(async () => {
       try {
         return await db.transaction((tx) => compute(tx, requests, now, knownAt))
@@ -219,12 +245,24 @@ function createFigureCounter(db: Database) {
       }
     })
     queue = run.catch(() => {})
-    void run.then(() => {
-      if (lastPrune && performance.now() - lastPrune < PRUNE_EVERY_MS) return
-      lastPrune = performance.now()
-      repo.pruneFigureChanges(db).catch(() => {})
-    }, () => {})
     return run
+  }
+
+  // While figures are asked for, the parts that writes touch are recounted in the background, a few
+  // figures every REFRESH_MS (a figure missing many parts is left to its next request), so that a
+  // request finds little to count. A refresh is a computation like a request's, in the same queue.
+  let refreshing: NodeJS.Timeout | null = null
+  function scheduleRefresh() {
+    if (refreshing || REFRESH_MS <= 0) return
+    refreshing = setTimeout(() => {
+      exclusive(null, null, null)
+        .catch(() => {})
+        .finally(() => {
+          refreshing = null
+          if ([...figures.values()].some((f) => f.usedAt >= performance.now() - REFRESH_FOR_MS)) scheduleRefresh()
+        })
+    }, REFRESH_MS)
+    refreshing.unref()
   }
 
   return { countAll }
