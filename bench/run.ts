@@ -1,5 +1,5 @@
 // npm run bench [-- --smoke] [--enterprises N] [--reload] [--duration S] [--warmup S] [--connections C]
-//   [--rounds R] [--tool wrk|autocannon] [--only get,verify,search,list,progress,register,writes,cases,export,import] [--import-rows N] [--profile]
+//   [--rounds R] [--tool wrk|autocannon] [--only get,verify,search,list,progress,progressUnderWrites,register,writes,cases,export,import] [--import-rows N] [--profile]
 //   [--database-url URL] [--allow-missing] [--out DIR]
 // Loads the registry and two baselines, (A) a bare Fastify constant and (B) Fastify + pg select by
 // USCC, with the same tool, concurrency and duration, and reports every registry figure as a ratio
@@ -21,6 +21,7 @@ import { runCaseFlow, type CaseFlowResult } from './supervision.ts'
 import { runExport, type ExportResult } from './export.ts'
 import { BENCH_PROGRAM, ensureBenchProgram, runEligibilityExport, SEEDED_PROGRAM, type ExportResult as EligibleExportResult } from './incentives.ts'
 import { COUNTIES, SEARCH_QUERIES } from './words.ts'
+import { sampleTargetQualifications, startTrickle, type Trickle } from './trickle.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -62,7 +63,7 @@ const databaseUrl =
   args['database-url'] ??
   process.env.BENCH_DATABASE_URL ??
   `postgres://postgres@127.0.0.1:5432/${smoke ? 'haopin_bench_smoke' : `haopin_bench${sizeSuffix(options.enterprises)}`}`
-const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'progress', 'register', 'eligibility', 'eligible', 'eligibleExport', 'writes', 'export', 'cases', 'import']
+const ALL_REGISTRY: TargetId[] = ['get', 'verify', 'search', 'list', 'progress', 'progressUnderWrites', 'register', 'eligibility', 'eligible', 'eligibleExport', 'writes', 'export', 'cases', 'import']
 /** Supervision cases run their workflow one event after the other per connection: fewer connections than the load tools. */
 const CASE_CONNECTIONS = 10
 const selected = new Set<TargetId>(args.only ? (args.only.split(',').map((s) => s.trim()) as TargetId[]) : ALL_REGISTRY)
@@ -74,6 +75,8 @@ const PROGRESS_PATHS = [
   '/v1/target-plans/DEZHOU_HAOPIN_2025/progress?by=county',
   ...['2022', '2023', '2024', '2025'].map((y) => `/v1/target-plans/DEZHOU_HAOPIN_2025/progress?by=county&asOf=${encodeURIComponent(`${y}-12-31T16:00:00.000Z`)}`),
 ]
+/** Writes per second through the API while progressUnderWrites is measured (grants and status changes of the targets' types). */
+const TRICKLE_WRITES_PER_S = 4
 
 const workDir = join(ROOT, 'bench/.work')
 /** application_name of each server's PostgreSQL pool, to find its backends. */
@@ -98,6 +101,8 @@ interface Target {
   connections?: number
   /** Warm-up when not the run's (--warmup), in seconds. */
   warmupS?: number
+  /** Started before the warm-up and before the measured run, stopped after each: load that runs alongside. */
+  alongside?: (phase: string) => Promise<Trickle>
 }
 
 async function main(): Promise<number> {
@@ -169,15 +174,23 @@ async function main(): Promise<number> {
         }
         try {
           const loadOpts: LoadOptions = { connections: target.connections ?? options.connections, durationS: target.warmupS ?? options.warmupS, workDir }
-          const warm = await runLoad(tool, await target.spec(`W${round}`), loadOpts)
+          const warmAlongside = await target.alongside?.(`W${round}`)
+          const warm = await runLoad(tool, await target.spec(`W${round}`), loadOpts).finally(() => warmAlongside?.stop())
           m.warmupErrors += warm.non2xx + warm.socketErrors
           const spec = await target.spec(`R${round}`)
           const sampler = new RssSampler(server.pid)
           const cpu = new CpuMeter(server.pid, databaseUrl, POOL_NAMES[target.server])
           await cpu.start()
           sampler.start()
+          const alongside = await target.alongside?.(`R${round}`)
           const result = await runLoad(tool, spec, { ...loadOpts, durationS: options.durationS })
+          const trickled = await alongside?.stop()
           const mem = sampler.stop()
+          if (trickled) {
+            const note = `alongside: ${trickled.writes} writes in ${trickled.durationS.toFixed(1)} s (${trickled.writesPerS.toFixed(1)}/s, statuses ${JSON.stringify(trickled.statuses)}, p50 ${trickled.p50Ms.toFixed(1)} ms, p99 ${trickled.p99Ms.toFixed(1)} ms)`
+            row.notes = [...(row.notes ?? []), note]
+            log(`    ${note}`)
+          }
           m.peaks.push(mem.peakMb)
           m.rss.push(mem)
           m.cpus.push(await cpu.stop(result.requests))
@@ -393,6 +406,20 @@ function defineTargets(servers: Record<'A' | 'B' | 'registry', Server>, usccs: s
       connections: PROGRESS_CONNECTIONS,
       // Each path's first answer is counted afresh (seconds at 100,000 enterprises); the measured run is the steady state.
       warmupS: smoke ? options.warmupS : Math.max(options.warmupS, 20),
+    },
+    // The same question while county systems write: grants and status changes of the targets' types through the API.
+    {
+      ...read('progressUnderWrites', `2025 targets' progress by county, all ten targets, under ${TRICKLE_WRITES_PER_S} writes/s (${PROGRESS_CONNECTIONS} connection${PROGRESS_CONNECTIONS > 1 ? 's' : ''})`, 'registry', PROGRESS_PATHS, true),
+      connections: PROGRESS_CONNECTIONS,
+      warmupS: smoke ? options.warmupS : Math.max(options.warmupS, 20),
+      alongside: async (phase) => startTrickle({
+        baseUrl: servers.registry.url,
+        token: await keys.token(`bench-trickle-${runTag}${phase}`),
+        usccs,
+        qualificationIds: await sampleTargetQualifications(databaseUrl, 2_000),
+        ratePerS: TRICKLE_WRITES_PER_S,
+        tag: `${runTag}${phase}`,
+      }),
     },
     read('eligibility', 'eligibility of one enterprise, explained (program with 5 conditions)', 'registry', usccs.map((u) => `/v1/incentive-programs/${BENCH_PROGRAM}/eligibility/${u}`), true),
     read('eligible', 'eligible list of a seeded program, first page', 'registry',

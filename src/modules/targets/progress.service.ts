@@ -66,18 +66,10 @@ export function createProgressService({ db, clock }: ServiceDeps) {
 
   const counter = figureCounter(db)
 
-  /**
-   * Counts of metrics at (asOf, knownAt): shared through the figure counter when knownAt is left
-   * out (everything recorded), else counted for the knownAt named. Also answers the moment "now"
-   * stands for when asOf is left out.
-   */
-  async function countFigures(requests: FigureRequest[], knownAt: Date | null, now: Date, state: Promise<repo.RegistryState> | null): Promise<{ counts: Count[]; now: Date }> {
-    if (knownAt === null) {
-      const { counts, now: at } = await counter.countAll(requests, now, state ?? undefined)
-      return { counts: counts.map(tally), now: at }
-    }
-    const counts = await Promise.all(requests.map((r) => repo.countMetric(db, r.metric, { asOf: r.asOf ?? now, knownAt, start: r.start, end: r.end })))
-    return { counts: counts.map(tally), now }
+  /** Counts of metrics at (asOf, knownAt), from the figure counter (asOf null: now; knownAt null: everything recorded), and the moment now stood for. */
+  async function countFigures(requests: FigureRequest[], knownAt: Date | null, now: Date): Promise<{ counts: Count[]; now: Date }> {
+    const { counts, now: at } = await counter.countAll(requests, now, knownAt)
+    return { counts: counts.map(tally), now: at }
   }
 
   async function progress(planCode: string, q: ProgressQueryInput): Promise<ProgressDto> {
@@ -86,8 +78,6 @@ export function createProgressService({ db, clock }: ServiceDeps) {
     const askedAsOf = instant(q.asOf, 'query', '/asOf') ?? null
     const askedKnownAt = instant(q.knownAt, 'query', '/knownAt') ?? null
     // The reads that do not wait for each other, sent together.
-    const state = askedKnownAt === null ? repo.registryState(db) : null
-    state?.catch(() => {})
     const [plan, rows, counties] = await Promise.all([
       repo.findPlan(db, planCode),
       repo.targetsInForce(db, planCode, askedAsOf ?? now, askedKnownAt ?? now),
@@ -120,7 +110,7 @@ export function createProgressService({ db, clock }: ServiceDeps) {
       : null)
     const reportedCodes = targets.filter((t) => !isComputed(t.metric)).map((t) => t.code)
     const measured = reportedCodes.length ? repo.measurements(db, reportedCodes, askedKnownAt ?? now) : Promise.resolve([])
-    const { counts, now: countedAt } = await countFigures(requests, askedKnownAt, now, state)
+    const { counts, now: countedAt } = await countFigures(requests, askedKnownAt, now)
     const asOf = askedAsOf ?? countedAt
     const knownAt = askedKnownAt ?? now
     const fraction = rules.elapsed(asOf, start, end)

@@ -1,6 +1,7 @@
 // The only code that touches target_plan, policy_task(_department), target, target_definition(_department)
 // and target_measurement, and that runs the metrics' statements. Reads take the database; writes
 // take the caller's unit of work.
+import { createHash } from 'node:crypto'
 import type { Queryable, Transaction } from '../../db/client.ts'
 import { actorParams } from '../audit/audit.repository.ts'
 import { enterpriseVersionAt } from '../enterprises/enterprise-version.sql.ts'
@@ -10,7 +11,7 @@ import * as newlyGranted from './metrics/newly-granted.ts'
 import type { ActiveAt } from './metrics/active-at.ts'
 import type { Metric } from './metrics/index.ts'
 import type { NewlyGranted } from './metrics/newly-granted.ts'
-import { SqlParams, type SqlWindow } from './metrics/types.ts'
+import { SqlParams, type Scope, type SqlWindow } from './metrics/types.ts'
 import type { CountyRef } from './progress.ts'
 
 export interface PlanRow {
@@ -199,8 +200,8 @@ export async function qualificationTypeCodes(db: Queryable): Promise<Set<string>
 // ---- metrics ----
 
 /** The SELECT of a computed metric's per-qualification rows with their verdicts. */
-function metricRows(metric: ActiveAt | NewlyGranted, w: SqlWindow, p: SqlParams, countedOnly: boolean): string {
-  return metric.kind === 'activeAt' ? activeAt.rowsSql(metric, w, p, countedOnly) : newlyGranted.rowsSql(metric, w, p, countedOnly)
+function metricRows(metric: ActiveAt | NewlyGranted, w: SqlWindow, p: SqlParams, countedOnly: boolean, scope?: Scope): string {
+  return metric.kind === 'activeAt' ? activeAt.rowsSql(metric, w, p, countedOnly, scope) : newlyGranted.rowsSql(metric, w, p, countedOnly, scope)
 }
 
 /**
@@ -251,6 +252,124 @@ export async function countMetric(db: Queryable, metric: ActiveAt | NewlyGranted
      FROM c ${enterpriseVersionAt('c', w.asOf, w.knownAt)}
      GROUP BY 1, 2, 3, 4`,
     p.values,
+  )
+}
+
+// ---- counts by USCC range (figures.ts) ----
+//
+// A computed figure is a sum over enterprises, so it is kept per range of USCCs ("part"): the
+// ranges are split at `bounds` (sorted USCCs; part i holds bounds[i-1] <= uscc < bounds[i], as
+// width_bucket numbers them), and a part is counted again when a write touched one of its
+// enterprises. **Every table the metrics read needs a change trigger** writing target_figure_change
+// (migration 20261130009000): qualification, qualification_event, enterprise_version and
+// qualification_type (the listing types).
+
+/** Up to `parts - 1` USCCs that split the enterprises into parts of about equal size. */
+export async function figureBounds(db: Queryable, parts: number): Promise<string[]> {
+  const rows = await db.query<{ uscc: string }>(
+    `SELECT DISTINCT uscc FROM (
+       SELECT uscc, row_number() OVER (ORDER BY uscc) AS i, count(*) OVER () AS n FROM enterprise) x
+     WHERE i > 1 AND (i - 1) % greatest(1, ceil(n::numeric / $1))::bigint = 0
+     ORDER BY uscc`,
+    [parts],
+  )
+  return rows.map((r) => r.uscc)
+}
+
+/** Parts as ranges of the USCC column (null: unbounded), adjacent parts merged. */
+export function partRanges(bounds: string[], parts: number[]): [string | null, string | null][] {
+  const sorted = [...new Set(parts)].sort((a, b) => a - b)
+  const ranges: [string | null, string | null][] = []
+  let i = 0
+  while (i < sorted.length) {
+    let j = i
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++
+    ranges.push([sorted[i]! === 0 ? null : bounds[sorted[i]! - 1]!, sorted[j]! >= bounds.length ? null : bounds[sorted[j]!]!])
+    i = j + 1
+  }
+  return ranges
+}
+
+/** The scope of some parts (ranges), with its parameters added once. */
+function rangeScope(p: SqlParams, ranges: [string | null, string | null][]): Scope {
+  const placed = ranges.map(([lo, hi]) => [lo === null ? null : p.add(lo, '::bpchar'), hi === null ? null : p.add(hi, '::bpchar')] as const)
+  return (alias) => {
+    const terms = placed.map(([lo, hi]) => [lo && `${alias}.uscc >= ${lo}`, hi && `${alias}.uscc < ${hi}`].filter(Boolean).join(' AND ') || 'true')
+    return `(${terms.join(' OR ')})`
+  }
+}
+
+export interface FigureSnapshot {
+  /** pg_current_snapshot() as text. */
+  snapshot: string
+  /** The database's clock, read after the snapshot was taken: everything in the snapshot was recorded before it. */
+  now: Date
+  /** Codes of the types that count as listings. */
+  listing_types: string[]
+}
+
+/**
+ * The snapshot of the unit of work `tx` (REPEATABLE READ: its first statement) and the changes
+ * committed since `since` (a snapshot taken earlier): the parts and types changed (part null:
+ * every part; type null: every type).
+ */
+export async function figureChanges(tx: Queryable, since: string | null, bounds: string[]): Promise<{ state: FigureSnapshot; changes: { part: number | null; type_code: string | null }[] }> {
+  const state = tx.query<FigureSnapshot>(
+    `SELECT pg_current_snapshot()::text AS snapshot, clock_timestamp() AS now,
+       ARRAY(SELECT code FROM qualification_type WHERE counts_as_listing ORDER BY code) AS listing_types`,
+  )
+  const changes = since === null
+    ? Promise.resolve([])
+    : tx.query<{ part: number | null; type_code: string | null }>(
+        `SELECT DISTINCT CASE WHEN c.uscc IS NULL THEN NULL ELSE width_bucket(c.uscc, $2::bpchar[]) END AS part, c.type_code
+         FROM target_figure_change c
+         WHERE c.xid >= pg_snapshot_xmin($1::pg_snapshot)::text::bigint AND NOT pg_visible_in_snapshot(c.xid::text::xid8, $1::pg_snapshot)`,
+        [since, bounds],
+      )
+  const [[row], list] = await Promise.all([state, changes])
+  return { state: row!, changes: list }
+}
+
+/** Change rows older than an hour (a reader whose snapshot is older counts everything again). */
+export async function pruneFigureChanges(db: Queryable): Promise<void> {
+  await db.query(`DELETE FROM target_figure_change WHERE recorded_at < statement_timestamp() - interval '1 hour'`)
+}
+
+export interface PartCountRow extends CountRow {
+  part: number
+}
+
+/** countMetric by part, for the parts given (null: all). */
+export async function countMetricByPart(db: Queryable, metric: ActiveAt | NewlyGranted, t: EvalMoments, bounds: string[], ranges: [string | null, string | null][] | null): Promise<PartCountRow[]> {
+  const p = new SqlParams()
+  const w = windowParams(p, t)
+  const scope = ranges ? rangeScope(p, ranges) : undefined
+  const b = p.add(bounds, '::bpchar[]')
+  const text = `WITH r AS (${metricRows(metric, w, p, true, scope)}),
+     c AS (SELECT r.uscc, r.type_code, r.reason, r.status FROM r WHERE r.reason IS NULL OR r.reason = 'status_at_as_of')
+     SELECT width_bucket(c.uscc, ${b}) AS part, ev.county_code, c.type_code, c.reason, c.status, count(*)::int AS n
+     FROM c ${enterpriseVersionAt('c', w.asOf, w.knownAt)}
+     GROUP BY 1, 2, 3, 4, 5`
+  // A few parts are counted after every write: planned once per connection (the text names the
+  // metric's shape; its values are parameters). A count of everything is planned for its values.
+  return db.query<PartCountRow>(text, p.values, ranges ? `target_figure_${createHash('sha1').update(text).digest('hex').slice(0, 20)}` : undefined)
+}
+
+/**
+ * What time alone changed in (from, to] for counts as of now, by part and type: grants, validities
+ * that start late or end, changes recorded ahead of their effect (all found from indexes). Anything
+ * recorded is in effect by `to` when `to` is the database's clock after the snapshot was taken.
+ */
+export async function figureTimeChanges(db: Queryable, from: Date, to: Date, bounds: string[]): Promise<{ part: number; type_code: string }[]> {
+  return db.query<{ part: number; type_code: string }>(
+    `SELECT width_bucket(q.uscc, $3::bpchar[]) AS part, q.type_code FROM qualification q
+     WHERE (q.granted_at > $1 AND q.granted_at <= $2) OR (q.valid_until > $1 AND q.valid_until <= $2)
+        OR (q.valid_from > q.granted_at AND q.valid_from > $1 AND q.valid_from <= $2)
+     UNION
+     SELECT width_bucket(q.uscc, $3::bpchar[]), q.type_code FROM qualification_event e JOIN qualification q ON q.id = e.qualification_id
+     WHERE e.effective_at > e.recorded_at AND e.effective_at > $1 AND e.effective_at <= $2`,
+    [from, to, bounds],
+    'target_figure_time_changes',
   )
 }
 

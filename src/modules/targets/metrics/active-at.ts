@@ -3,7 +3,7 @@
 // is known never counts (granted in error: the annulment reaches back).
 import { Type, type Static } from 'typebox'
 import { statusAt } from '../../qualifications/status.sql.ts'
-import { byGrant, oncePerEnterprise, type QualificationFact, type SqlParams, type SqlWindow, type Verdict } from './types.ts'
+import { byGrant, oncePerEnterprise, type QualificationFact, type Scope, type SqlParams, type SqlWindow, type Verdict } from './types.ts'
 import { CountBy, TypeList, typesSql } from './shared.ts'
 
 export const ActiveAtMetric = Type.Object(
@@ -29,9 +29,10 @@ export function evaluate(metric: ActiveAt, facts: QualificationFact[]): Verdict[
 /**
  * SELECT of one row per qualification of the types recorded by knownAt, with `reason` (null:
  * counted). `countedOnly` adds conditions every active qualification meets (granted and valid by
- * asOf), so that only candidates are evaluated; the verdicts of those rows are the same.
+ * asOf), so that only candidates are evaluated; the verdicts of those rows are the same. `scope`
+ * keeps some enterprises only (every rule looks at one enterprise at a time, so their verdicts are the same).
  */
-export function rowsSql(metric: ActiveAt, w: SqlWindow, p: SqlParams, countedOnly: boolean): string {
+export function rowsSql(metric: ActiveAt, w: SqlWindow, p: SqlParams, countedOnly: boolean, scope?: Scope): string {
   const types = typesSql(metric, p)
   const counts = `(NOT s.annulled AND s.status = 'active')`
   const once = metric.countBy === 'enterprise'
@@ -42,6 +43,6 @@ export function rowsSql(metric: ActiveAt, w: SqlWindow, p: SqlParams, countedOnl
     FROM qualification q
     CROSS JOIN LATERAL (SELECT ${statusAt('q', w.asOf, w.knownAt)} AS status,
                                ${statusAt('q', "'infinity'::timestamptz", w.knownAt)} = 'annulled' AS annulled) s
-    WHERE q.type_code = ANY (${types}) AND q.recorded_at <= ${w.knownAt}
+    WHERE q.type_code = ANY (${types}) AND q.recorded_at <= ${w.knownAt} ${scope ? `AND ${scope('q')}` : ''}
       ${countedOnly ? `AND q.granted_at <= ${w.asOf} AND q.valid_from <= ${w.asOf} AND (q.valid_until IS NULL OR q.valid_until > ${w.asOf})` : ''}`
 }

@@ -6,7 +6,7 @@
 import { Type, type Static } from 'typebox'
 import { EFFECTIVE_STATUSES, type EffectiveStatus } from '../../qualifications/lifecycle.ts'
 import { statusAt } from '../../qualifications/status.sql.ts'
-import { byGrant, oncePerEnterprise, type ExclusionReason, type QualificationFact, type SqlParams, type SqlWindow, type Verdict, type Window } from './types.ts'
+import { byGrant, oncePerEnterprise, type ExclusionReason, type QualificationFact, type Scope, type SqlParams, type SqlWindow, type Verdict, type Window } from './types.ts'
 import { CountBy, TypeList } from './shared.ts'
 
 export const NewlyGrantedMetric = Type.Object(
@@ -51,8 +51,9 @@ export function evaluate(metric: NewlyGranted, facts: QualificationFact[], w: Wi
  * SELECT of one row per qualification of the types recorded by knownAt, with `reason` (null:
  * counted), the same rule as evaluate(). `countedOnly` keeps the grants in the window (by
  * enterprise: every grant of the enterprises with one in the window), which holds every counted row.
+ * `scope` keeps some enterprises only (the rule looks at one enterprise at a time).
  */
-export function rowsSql(metric: NewlyGranted, w: SqlWindow, p: SqlParams, countedOnly: boolean): string {
+export function rowsSql(metric: NewlyGranted, w: SqlWindow, p: SqlParams, countedOnly: boolean, scope?: Scope): string {
   const types = p.add(metric.types, '::text[]')
   const excluded = p.add(excludedStatuses(metric), '::text[]')
   const renewals = metric.includeRenewals ? '' : `WHEN g.renews_id IS NOT NULL THEN 'renewal'`
@@ -61,7 +62,7 @@ export function rowsSql(metric: NewlyGranted, w: SqlWindow, p: SqlParams, counte
   let filter = ''
   if (countedOnly) {
     filter = byEnterprise
-      ? `AND q.uscc IN (SELECT w.uscc FROM qualification w WHERE w.type_code = ANY (${types}) AND w.recorded_at <= ${w.knownAt} AND ${inWindow('w')})`
+      ? `AND q.uscc IN (SELECT w.uscc FROM qualification w WHERE w.type_code = ANY (${types}) AND w.recorded_at <= ${w.knownAt} AND ${inWindow('w')} ${scope ? `AND ${scope('w')}` : ''})`
       : `AND ${inWindow('q')}`
   }
   const verdict = `CASE WHEN g.annulled THEN 'annulled'
@@ -76,7 +77,7 @@ export function rowsSql(metric: NewlyGranted, w: SqlWindow, p: SqlParams, counte
       FROM qualification q
       CROSS JOIN LATERAL (SELECT ${statusAt('q', w.asOf, w.knownAt)} AS status,
                                  ${statusAt('q', "'infinity'::timestamptz", w.knownAt)} = 'annulled' AS annulled) s
-      WHERE q.type_code = ANY (${types}) AND q.recorded_at <= ${w.knownAt} ${filter}`
+      WHERE q.type_code = ANY (${types}) AND q.recorded_at <= ${w.knownAt} ${scope ? `AND ${scope('q')}` : ''} ${filter}`
   if (!byEnterprise) return `SELECT g.id, g.uscc, g.type_code, g.granted_at, g.certificate_no, g.status, ${verdict} AS reason FROM (${rows}) g`
   return `SELECT v.id, v.uscc, v.type_code, v.granted_at, v.certificate_no, v.status,
       CASE WHEN v.reason IS NULL AND row_number() OVER (PARTITION BY v.uscc, v.reason IS NULL ORDER BY v.granted_at, v.id) > 1

@@ -13,6 +13,12 @@ export interface SqlWindow {
   end: string
 }
 
+/**
+ * A condition on the USCC column of a qualification alias that keeps some enterprises only. Exact
+ * for every metric: a metric's verdicts on one enterprise's qualifications depend on those alone.
+ */
+export type Scope = (alias: string) => string
+
 /** Statement parameters, numbered in the order they are added. */
 export class SqlParams {
   readonly values: unknown[] = []
