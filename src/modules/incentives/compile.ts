@@ -32,6 +32,9 @@ export interface SetQuery {
   guard?: { programCode: string; programVersion: number; listingTypes: string[] } | undefined
 }
 
+/** The qualification types that count as a listing, in code order (an SQL array): what `listingTypes` and the guard hold. */
+export const LISTING_TYPES_SQL = 'ARRAY(SELECT lt.code FROM qualification_type lt WHERE lt.counts_as_listing ORDER BY lt.code)'
+
 export interface SetRow {
   uscc: string
   name: string
@@ -124,7 +127,7 @@ export function compileSet(program: ProgramScope, ruleSet: RuleSetRef | null, q:
   if (q.countyCode) where.push(`ev.county_code::text = ${p.add(q.countyCode, '::text')}`)
   if (q.guard) {
     where.push(`(SELECT gp.version FROM incentive_program gp WHERE gp.code = ${p.add(q.guard.programCode, '::text')}) = ${p.add(q.guard.programVersion, '::int')}`)
-    where.push(`ARRAY(SELECT gt.code FROM qualification_type gt WHERE gt.counts_as_listing ORDER BY gt.code) = ${p.add(q.guard.listingTypes, '::text[]')}`)
+    where.push(`${LISTING_TYPES_SQL} = ${p.add(q.guard.listingTypes, '::text[]')}`)
   }
   if (q.after && !driver) where.push(`e.uscc > ${p.add(q.after, '::text')}`)
   if (q.result !== 'all') where.push(`R.result = ${p.add(RESULT_OF[q.result], '::text')}`)

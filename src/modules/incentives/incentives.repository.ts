@@ -7,7 +7,7 @@ import type { Actor } from '../../lib/actor.ts'
 import { actorParams } from '../audit/audit.repository.ts'
 import { enterpriseVersionAt } from '../enterprises/enterprise-version.sql.ts'
 import { statusAt } from '../qualifications/status.sql.ts'
-import { compileSet, type SetQuery, type SetRow } from './compile.ts'
+import { compileSet, LISTING_TYPES_SQL, type SetQuery, type SetRow } from './compile.ts'
 import type { ProgramScope, RuleSetRef } from './evaluate.ts'
 import { caseSeveritySql, caseStateSql, type Facts } from './predicates.ts'
 import type { RuleNode } from './rules.ts'
@@ -148,11 +148,18 @@ export const ruleSetRef = (r: RuleSetRow): RuleSetRef => ({ version: r.version, 
 
 const RULE_SET_COLUMNS = 'program_code, version, rules, effective_from, recorded_at, change_note, actor_sub'
 
+/**
+ * The rule set in force at (asOf, knownAt), as a statement (SQL expressions; `inForce` is the same
+ * rule over rule sets already read): the highest version in effect by asOf and recorded by knownAt.
+ */
+const inForceSql = (columns: string, program: string, asOf: string, knownAt: string) =>
+  `SELECT ${columns} FROM incentive_rule_set WHERE program_code = ${program} AND effective_from <= ${asOf} AND recorded_at <= ${knownAt}
+   ORDER BY version DESC LIMIT 1`
+
 /** The rule set in force at (asOf, knownAt): the highest version in effect by asOf and recorded by knownAt. */
 export async function ruleSetInForce(db: Queryable, code: string, asOf: Date, knownAt: Date): Promise<RuleSetRow | null> {
   const [row] = await db.query<RuleSetRow>(
-    `SELECT ${RULE_SET_COLUMNS} FROM incentive_rule_set WHERE program_code = $1 AND effective_from <= $2 AND recorded_at <= $3
-     ORDER BY version DESC LIMIT 1`,
+    inForceSql(RULE_SET_COLUMNS, '$1', '$2', '$3'),
     [code, asOf, knownAt],
     'incentive_rule_set_in_force',
   )
@@ -303,14 +310,15 @@ export async function explanationInputs(db: Queryable, code: string, uscc: strin
   ruleSet: RuleSetRef | null
   found: { facts: Facts; name: string } | null
 }> {
-  const ruleSetWhere = version === undefined ? 'r.effective_from <= $2 AND r.recorded_at <= $3' : 'r.version = $5::int'
+  const ruleSet = version === undefined
+    ? inForceSql('version, rules, effective_from, recorded_at', '$4', '$2', '$3')
+    : 'SELECT version, rules, effective_from, recorded_at FROM incentive_rule_set WHERE program_code = $4 AND version = $5::int'
   const [row] = await db.query<ScopeRuleSetColumns & { [K in keyof FactsRow]: FactsRow[K] | null }>(
     `SELECT p.code AS p_code, p.name AS p_name, p.level::text AS p_level, p.county_code::text AS p_county_code, p.valid_from AS p_valid_from, p.valid_until AS p_valid_until,
             rs.version AS rs_version, rs.rules AS rs_rules, rs.effective_from AS rs_effective_from, rs.recorded_at AS rs_recorded_at, f.*
      FROM (VALUES (true)) AS request(present) -- not (x): factsSelect's bare x (a row alias) would name that column
      LEFT JOIN incentive_program p ON p.code = $4
-     LEFT JOIN LATERAL (SELECT r.version, r.rules, r.effective_from, r.recorded_at FROM incentive_rule_set r
-                        WHERE r.program_code = $4 AND ${ruleSetWhere} ORDER BY r.version DESC LIMIT 1) rs ON true
+     LEFT JOIN LATERAL (${ruleSet}) rs ON true
      LEFT JOIN LATERAL (${factsSelect('$1', '$2::timestamptz', '$3::timestamptz')}) f ON true`,
     version === undefined ? [uscc, asOf, knownAt, code] : [uscc, asOf, knownAt, code, version],
     version === undefined ? 'incentive_explanation_inputs' : 'incentive_explanation_inputs_version',
@@ -330,10 +338,9 @@ export async function explanationInputs(db: Queryable, code: string, uscc: strin
 export async function programForSet(db: Queryable, code: string, asOf: Date, knownAt: Date): Promise<{ program: ProgramRow; ruleSet: RuleSetRef | null; listingTypes: string[] } | null> {
   const [row] = await db.query<ProgramRow & Omit<ScopeRuleSetColumns, `p_${string}`> & { listing_types: string[] }>(
     `SELECT ${PROGRAM_COLUMNS}, rs.version AS rs_version, rs.rules AS rs_rules, rs.effective_from AS rs_effective_from, rs.recorded_at AS rs_recorded_at,
-            ARRAY(SELECT lt.code FROM qualification_type lt WHERE lt.counts_as_listing ORDER BY lt.code) AS listing_types
+            ${LISTING_TYPES_SQL} AS listing_types
      FROM incentive_program p
-     LEFT JOIN LATERAL (SELECT r.version, r.rules, r.effective_from, r.recorded_at FROM incentive_rule_set r
-                        WHERE r.program_code = p.code AND r.effective_from <= $2 AND r.recorded_at <= $3 ORDER BY r.version DESC LIMIT 1) rs ON true
+     LEFT JOIN LATERAL (${inForceSql('version, rules, effective_from, recorded_at', 'p.code', '$2', '$3')}) rs ON true
      WHERE p.code = $1`,
     [code, asOf, knownAt],
     'incentive_program_for_set',
@@ -356,7 +363,7 @@ export async function programWithRuleSets(db: Queryable, code: string): Promise<
     `SELECT ${PROGRAM_COLUMNS},
             coalesce((SELECT json_agg(json_build_object('version', r.version, 'rules', r.rules, 'effective_from', iso_utc(r.effective_from), 'recorded_at', iso_utc(r.recorded_at))
                                ORDER BY r.version) FROM incentive_rule_set r WHERE r.program_code = p.code), '[]') AS rule_sets,
-            ARRAY(SELECT lt.code FROM qualification_type lt WHERE lt.counts_as_listing ORDER BY lt.code) AS listing_types
+            ${LISTING_TYPES_SQL} AS listing_types
      FROM incentive_program p WHERE p.code = $1`,
     [code],
     'incentive_program_with_rule_sets',
