@@ -45,15 +45,7 @@ export function maxAgeUntil(asOf: string, next: number | null, maxSeconds: numbe
   return Math.max(0, Math.floor((end - from) / 1000))
 }
 
-/** Seconds a cache may keep the answer: up to `maxSeconds`, and not past its next change by time alone. */
-export function answerMaxAge(statement: StatementDto, maxSeconds: number): number {
-  return maxAgeUntil(statement.asOf, nextChangeOf(statement), maxSeconds)
-}
-
-export function cacheControlOf(maxAge: number): string {
+/** The Cache-Control of an answer a cache may keep `maxAge` seconds. */
+export function cacheControl(maxAge: number): string {
   return maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache'
-}
-
-export function cacheControl(statement: StatementDto, maxSeconds: number): string {
-  return cacheControlOf(answerMaxAge(statement, maxSeconds))
 }

@@ -6,7 +6,7 @@ import { nextLink } from '../../lib/paging.ts'
 import { notModified as notModifiedResponse, ok } from '../../lib/responses.ts'
 import { checkUscc } from '../../lib/uscc.ts'
 import { problemResponses } from '../../plugins/openapi.ts'
-import { answerEtag, cacheControlOf, maxAgeUntil, nextChangeOf, type AnswerFormat } from './answer-caching.ts'
+import { answerEtag, cacheControl, maxAgeUntil, type AnswerFormat } from './answer-caching.ts'
 import {
   CompactJws,
   Jwks,
@@ -152,8 +152,7 @@ export default async function publicRoutes(fastify: FastifyInstance) {
   /** Sets the validators; true when the caller's copy is current (answer 304). */
   function cached(request: FastifyRequest, reply: FastifyReply, found: VerifiedAnswer, format: AnswerFormat): boolean {
     const etag = answerEtag(found.content, format)
-    const maxAgeSeconds = 'json' in found ? maxAgeUntil(found.asOf, found.nextChange, maxAge) : maxAgeUntil(found.statement.asOf, nextChangeOf(found.statement), maxAge)
-    reply.header('etag', etag).header('cache-control', cacheControlOf(maxAgeSeconds))
+    reply.header('etag', etag).header('cache-control', cacheControl(maxAgeUntil(found.asOf, found.nextChange, maxAge)))
     // Weak comparison (RFC 9110 8.8.3.2): the tags match whatever their W/ prefixes.
     return notModified(request.headers['if-none-match'], etag.slice(2))
   }

@@ -9,17 +9,14 @@ import { checkUscc } from '../../lib/uscc.ts'
 import * as repo from './public.repository.ts'
 import type { ShowcaseQueryInput, StatementDto, VerifyQueryInput } from './public.schemas.ts'
 import type { StatementSigner } from './statement-key.ts'
-import type { AnswerContent } from './answer-caching.ts'
+import { nextChangeOf, type AnswerContent } from './answer-caching.ts'
 
 /**
- * A verification answer: the statement (as an object, or as its JSON text with the moment it
- * describes and, ms since the epoch, its next change by time alone: null when none is due) and
- * what its ETag is taken of.
+ * A verification answer: the statement (as an object, or as its JSON text), what its ETag is taken
+ * of, the moment it describes and its next change by time alone (ms since the epoch; null when none
+ * is due), which bound how long a cache may keep it.
  */
-export type VerifiedAnswer = { content: AnswerContent } & (
-  | { statement: StatementDto }
-  | { json: string; asOf: string; nextChange: number | null }
-)
+export type VerifiedAnswer = { content: AnswerContent; asOf: string; nextChange: number | null } & ({ statement: StatementDto } | { json: string })
 
 /** Who makes the statements (the `iss` of every statement). */
 export const STATEMENT_ISSUER = 'urn:haopin-registry:dezhou'
@@ -82,19 +79,17 @@ export function createPublicService({ db, clock }: ServiceDeps, signer: Statemen
         ? await repo.answerForEnterprise(db, subject.uscc, asOf)
         : await repo.answerForCertificate(db, subject.type, subject.certificateNo, asOf)
       const status = (answer.found?.status ?? 'unknown') as StatementDto['status']
-      return {
-        statement: {
-          statementId: randomUUID(),
-          iss: STATEMENT_ISSUER,
-          iat: Math.floor(clock.now().getTime() / 1000),
-          asOf: answer.asOf,
-          subject,
-          status,
-          enterprise: (answer.found?.enterprise ?? null) as StatementDto['enterprise'],
-          qualifications: (answer.found?.qualifications ?? []) as StatementDto['qualifications'],
-        },
-        content: { subject, status, body: answer.text },
+      const statement: StatementDto = {
+        statementId: randomUUID(),
+        iss: STATEMENT_ISSUER,
+        iat: Math.floor(clock.now().getTime() / 1000),
+        asOf: answer.asOf,
+        subject,
+        status,
+        enterprise: (answer.found?.enterprise ?? null) as StatementDto['enterprise'],
+        qualifications: (answer.found?.qualifications ?? []) as StatementDto['qualifications'],
       }
+      return { statement, content: { subject, status, body: answer.text }, asOf: answer.asOf, nextChange: nextChangeOf(statement) }
     },
 
     /** The statement exactly as serialised for the JSON answer, as a compact JWS. */

@@ -1,7 +1,7 @@
 // Cache validators of verification answers, as pure functions: the ETag follows what the answer
 // says (not its id or time), per representation; max-age stops at the next validity boundary.
 import t from 'tap'
-import { answerEtag, answerMaxAge, cacheControl, maxAgeUntil } from '../../../src/modules/public/answer-caching.ts'
+import { answerEtag, cacheControl, maxAgeUntil, nextChangeOf } from '../../../src/modules/public/answer-caching.ts'
 import type { StatementDto } from '../../../src/modules/public/public.schemas.ts'
 
 const statement = (over: Partial<StatementDto> = {}): StatementDto => ({
@@ -31,14 +31,16 @@ t.test('the ETag follows the content and the representation', async (t) => {
 })
 
 t.test('max-age stops at the next validity boundary, within the bound', async (t) => {
-  t.equal(answerMaxAge(statement(), 60), 60)
+  const maxAge = (s: ReturnType<typeof statement>, bound: number) => maxAgeUntil(s.asOf, nextChangeOf(s), bound)
+  t.equal(nextChangeOf(statement()), null, 'a listing valid for good: nothing due')
+  t.equal(maxAge(statement(), 60), 60)
   const q = statement().qualifications[0]!
   const expiring = statement({ qualifications: [{ ...q, validUntil: '2025-11-26T04:00:30.000Z' }] })
-  t.equal(answerMaxAge(expiring, 60), 30)
+  t.equal(maxAge(expiring, 60), 30)
   const starting = statement({ qualifications: [{ ...q, validFrom: '2025-11-26T04:00:10.500Z' }] })
-  t.equal(answerMaxAge(starting, 60), 10)
-  t.equal(cacheControl(statement(), 0), 'no-cache', 'a bound of 0 turns caching off')
-  t.equal(cacheControl(expiring, 60), 'public, max-age=30')
+  t.equal(maxAge(starting, 60), 10)
+  t.equal(cacheControl(maxAge(statement(), 0)), 'no-cache', 'a bound of 0 turns caching off')
+  t.equal(cacheControl(maxAge(expiring, 60)), 'public, max-age=30')
   const asOf = '2025-11-26T04:00:00.000Z'
   t.equal(maxAgeUntil(asOf, null, 60), 60, 'nothing due: the bound')
   t.equal(maxAgeUntil(asOf, Date.parse(asOf) + 12_900, 60), 12, 'a stored document holding 12.9 s more: 12 s')
