@@ -201,6 +201,9 @@ function illFormed(text: string): string | undefined {
   return undefined
 }
 
+/** A name as one JSON pointer token (RFC 6901: `~` and `/` escaped). */
+const pointerToken = (name: string) => name.replace(/~/g, '~0').replace(/\//g, '~1')
+
 /** JSON pointer and message of the first string (or object key) the database cannot store: U+0000 or a lone surrogate. */
 export function findIllFormed(value: unknown): { pointer: string; message: string } | undefined {
   const stack: [unknown, string][] = [[value, '']]
@@ -212,7 +215,7 @@ export function findIllFormed(value: unknown): { pointer: string; message: strin
     } else if (node !== null && typeof node === 'object' && !ArrayBuffer.isView(node)) {
       // Bytes (an uploaded file) are not text: walking them would visit every byte.
       for (const [key, child] of Object.entries(node)) {
-        const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
+        const at = `${pointer}/${pointerToken(key)}`
         const message = illFormed(key)
         if (message) return { pointer: at, message }
         stack.push([child, at])
@@ -257,7 +260,7 @@ export default fp(
     app.addHook('preValidation', (request, _reply, next) => {
       const malformed = malformedQueryParameter(request.url)
       if (malformed !== undefined) {
-        return next(problems.field('query', `/${malformed.replace(/~/g, '~0').replace(/\//g, '~1')}`, 'is not valid percent-encoded UTF-8 (encode the text as UTF-8, then percent-encode each byte)'))
+        return next(problems.field('query', `/${pointerToken(malformed)}`, 'is not valid percent-encoded UTF-8 (encode the text as UTF-8, then percent-encode each byte)'))
       }
       for (const [where, part] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
         const found = findIllFormed(part)
