@@ -70,6 +70,21 @@ export interface StartOptions {
   readyPath: string
   logDir: string
   nodeArgs?: string[]
+  /** The script is TypeScript, run through tsx (the baselines); the registry runs its build. */
+  typescript?: boolean
+}
+
+/**
+ * How `npm start` runs the service: the node options of package.json's start script and the
+ * script it starts (dist/server.js), so that the registry is measured as it runs in production
+ * (the Dockerfile's CMD carries the same options; test/packaging/docker.test.ts holds them equal).
+ */
+export function startCommand(): { nodeArgs: string[]; script: string } {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start!
+  const words = start.trim().split(/\s+/)
+  const node = words.indexOf('node')
+  if (node < 0 || words.length < node + 2) throw new Error(`package.json's start script does not run node: "${start}"`)
+  return { nodeArgs: words.slice(node + 1, -1), script: words[words.length - 1]! }
 }
 
 export async function startServer(opts: StartOptions): Promise<Server> {
@@ -77,7 +92,8 @@ export async function startServer(opts: StartOptions): Promise<Server> {
   mkdirSync(opts.logDir, { recursive: true })
   const logFile = join(opts.logDir, `${opts.name}.log`)
   const log = createWriteStream(logFile)
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', '--import', './bench/exit-trace.ts', opts.script], {
+  const loader = opts.typescript === false ? [] : ['--import', 'tsx']
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, '--import', './bench/exit-trace.mjs', opts.script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...opts.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -200,6 +200,8 @@ export interface Report {
   registryHwmMb: number | null
   /** VmRSS of the registry once ready, before any load. */
   registryIdleRssMb: number | null
+  /** How the registry was started (as npm start runs it), with its node options. */
+  registryCommand?: string
   writeAudit: Record<string, unknown> | null
   /** The supervision case target: its measurement, or why there is none. */
   cases?: CaseFlowResult | string
@@ -216,6 +218,7 @@ export function markdown(rep: Report): string {
   const lines: string[] = []
   lines.push(`# Benchmark ${rep.kind === 'smoke' ? '(smoke) ' : ''}${rep.date}`, '')
   lines.push(`- Command: \`${rep.command}\``)
+  if (rep.registryCommand) lines.push(`- Registry: \`${rep.registryCommand}\` (as \`npm start\` runs it)`)
   lines.push(`- Commit: \`${rep.commit.sha}\`${rep.commit.dirty ? ' (working tree had uncommitted changes' + (rep.commit.note ? `: ${rep.commit.note}` : '') + ')' : ''}`)
   const m = rep.machine
   lines.push(`- Machine: ${m.cpuModel}, ${m.cpus} cores, ${m.memoryGb} GB, ${m.os}; Node ${m.node}; ${m.postgres}`)

@@ -4,14 +4,14 @@
 // Loads the registry and two baselines, (A) a bare Fastify constant and (B) Fastify + pg select by
 // USCC, with the same tool, concurrency and duration, and reports every registry figure as a ratio
 // to (B) from the same run. See docs/performance.md.
-import { execSync } from 'node:child_process'
+import { execFileSync, execSync } from 'node:child_process'
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { nextWriteSerial, prepareDataset, sampleSuspendable, sampleUsccs, withClient } from './dataset.ts'
 import { detectTool, runLoad, writeMix, type LoadOptions, type LoadResult, type ReadSpec, type Tool, type WriteSpec } from './load.ts'
-import { AUDIENCE, benchKeys, ISSUER, memoryOf, ROOT, RssSampler, startServer, type BenchKeys, type Server } from './processes.ts'
+import { AUDIENCE, benchKeys, ISSUER, memoryOf, ROOT, RssSampler, startCommand, startServer, type BenchKeys, type Server, type StartOptions } from './processes.ts'
 import { summariseProfile, type ProfileSummary } from './profile.ts'
 import { CpuMeter, type CpuUse } from './cpu.ts'
 import { DbActivitySampler, type DbActivity } from './db-activity.ts'
@@ -109,6 +109,9 @@ async function main(): Promise<number> {
   const started = performance.now()
   // The code the servers run is the code at start: other work may commit while the run goes on.
   const commit = commitInfo()
+  // The registry runs its build, as npm start does (whose prestart builds when src/ is newer).
+  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT, stdio: 'inherit' })
+  const registryStart = startCommand()
   const tool: Tool = detectTool(args.tool)
   const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' ')
   log(`bench ${smoke ? '(smoke) ' : ''}— ${options.enterprises} enterprises, ${tool}, -c${options.connections}, ${options.durationS} s per target`)
@@ -329,6 +332,7 @@ async function main(): Promise<number> {
     registryPeakRssMb: registryPeak || null,
     registryHwmMb: registryHwm,
     registryIdleRssMb,
+    registryCommand: ['node', ...registryStart.nodeArgs, registryStart.script].join(' '),
     writeAudit: writeAudit.length ? { phases: writeAudit } : null,
     ...(caseFlow !== undefined ? { cases: caseFlow } : {}),
     ...(imported !== undefined ? { import: imported } : {}),
@@ -353,13 +357,15 @@ async function main(): Promise<number> {
   return problems.length === 0 ? 0 : 1
 }
 
-function serverOptions(kind: 'A' | 'B' | 'registry', keys: BenchKeys) {
+function serverOptions(kind: 'A' | 'B' | 'registry', keys: BenchKeys): Omit<StartOptions, 'logDir'> {
   if (kind === 'A') return { name: 'baseline-a', script: 'bench/baselines/constant.ts', env: {}, readyPath: '/healthz' }
   const registryEnv = registryEnvironment(keys)
   if (kind === 'B') {
     return { name: 'baseline-b', script: 'bench/baselines/pg-select.ts', env: { DATABASE_URL: databaseUrl, DB_POOL_MAX: registryEnv.DB_POOL_MAX! }, readyPath: '/healthz' }
   }
-  return { name: 'registry', script: 'src/server.ts', env: registryEnv, readyPath: '/readyz' }
+  // As `npm start` runs it: the build of src/ (made by main() before the servers start) with the start script's node options.
+  const { nodeArgs, script } = startCommand()
+  return { name: 'registry', script, nodeArgs, typescript: false, env: registryEnv, readyPath: '/readyz' }
 }
 
 function registryEnvironment(keys: BenchKeys): Record<string, string> {
@@ -531,7 +537,7 @@ async function profilePass(targets: Target[], keys: BenchKeys): Promise<Record<s
       ...serverOptions(target.server, keys),
       name: `${target.server === 'B' ? 'baseline-b' : 'registry'}-profile-${target.id}`,
       logDir: join(workDir, 'logs'),
-      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      nodeArgs: [...(serverOptions(target.server, keys).nodeArgs ?? []), '--cpu-prof', `--cpu-prof-dir=${dir}`],
     })
     // Targets hold the URL of the measured registry; the profiled one listens on its own port.
     let window: { fromUs: number; toUs?: number } | undefined
