@@ -1,6 +1,8 @@
-// Runs the registry the way a user does (`node --import tsx src/server.ts`) as a child process,
-// with a clean environment: only what the test passes, plus PATH and HOME.
+// Runs the registry the way a user does (`node --import tsx src/server.ts`, with the node options of
+// `npm start`, such as its heap limit) as a child process, with a clean environment: only what the
+// test passes, plus PATH and HOME.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 
 export const ROOT = new URL('../../', import.meta.url).pathname
 
@@ -11,6 +13,13 @@ interface TapLike {
 /** The environment a new user's shell would give: no DATABASE_URL, NODE_ENV or test runner settings. */
 export function userEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, ...env }
+}
+
+/** The node options of package.json's start script (what sits between `node` and the script). */
+export function startNodeOptions(): string[] {
+  const start = (JSON.parse(readFileSync(new URL('package.json', `file://${ROOT}`), 'utf8')) as { scripts: Record<string, string> }).scripts.start!
+  const words = start.trim().split(/\s+/)
+  return words.slice(words.indexOf('node') + 1, -1)
 }
 
 export interface Exit {
@@ -35,7 +44,7 @@ export interface ServerProcess {
 /** Spawns src/server.ts; resolves once /readyz answers 200, or rejects with the output if it exits or times out. */
 export async function startServer(t: TapLike, env: Record<string, string>, options: { expectToken?: boolean; timeoutMs?: number } = {}): Promise<ServerProcess> {
   const started = Date.now()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: userEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...startNodeOptions(), '--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: userEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
