@@ -21,7 +21,7 @@ export interface SetQuery {
   /**
    * The qualification types that count as a listing, read with the program. When the rules need a
    * listing and there is exactly one such type, `result=eligible` reads its holders in USCC order
-   * from an index (qualification_type_code_uscc_recorded_at_idx) instead of every enterprise.
+   * from an index (qualification_type_holders_validity_idx, with their validity) instead of every enterprise.
    */
   listingTypes?: string[] | undefined
   /**
@@ -119,8 +119,12 @@ export function compileSet(program: ProgramScope, ruleSet: RuleSetRef | null, q:
   // index, stand for the enterprises (each qualification's enterprise exists: foreign key), so the
   // first page evaluates about one page of candidates. Only the speed depends on it, never an answer.
   const driver = q.result === 'eligible' && ruleSet ? drivingType(ruleSet.rules, q.listingTypes) : null
+  // Only holders whose qualification of that type is dated to be valid at asOf: statusAt is never
+  // 'active' outside [valid_from, valid_until), so the others (granted later, expired) cannot be
+  // met and are passed over before their version and conditions are read.
   const from = driver
     ? `(SELECT DISTINCT nq.uscc FROM qualification nq WHERE nq.type_code = ${p.add(driver, '::text')} AND nq.recorded_at <= ${knownAt}
+        AND nq.valid_from <= ${asOf} AND (nq.valid_until IS NULL OR nq.valid_until > ${asOf})
         ${q.after ? `AND nq.uscc > ${p.add(q.after, '::text')}` : ''}) e`
     : 'enterprise e'
   if (program.level === 'county') where.push(`ev.county_code::text = ${p.add(program.countyCode, '::text')}`)
