@@ -42,7 +42,14 @@ export interface SetRow {
   result: 'met' | 'not_met' | 'unknown'
   failed: string[]
   unknown: string[]
+  /** The enterprise with its answer as the list and the export send it (EligibilityItem), as JSON text. */
+  item: string
 }
+
+/** EligibilityItem of a row, built where the row is (compact JSON, keys in the schema's order). */
+const ITEM_SQL = `(SELECT to_json(i)::text FROM (SELECT e.uscc::text AS uscc, ev.name, ev.county_code::text AS "countyCode",
+      CASE R.result WHEN 'met' THEN 'eligible' WHEN 'not_met' THEN 'not_eligible' ELSE 'unknown' END AS result,
+      R.failed AS "failedConditions", R.unknown AS "unknownConditions") i)`
 
 function nodeSql(n: RuleNode, col: Map<string, string>): string {
   if (isLeaf(n)) return col.get(n.id)!
@@ -136,7 +143,7 @@ export function compileSet(program: ProgramScope, ruleSet: RuleSetRef | null, q:
   if (q.after && !driver) where.push(`e.uscc > ${p.add(q.after, '::text')}`)
   if (q.result !== 'all') where.push(`R.result = ${p.add(RESULT_OF[q.result], '::text')}`)
   if (q.result === 'eligible' && ruleSet && !driver) where.push(...necessaryForMet(ruleSet.rules, p, knownAt))
-  const text = `SELECT e.uscc::text AS uscc, ev.name, ev.county_code::text AS county_code, R.result, R.failed, R.unknown
+  const text = `SELECT e.uscc::text AS uscc, ev.name, ev.county_code::text AS county_code, R.result, R.failed, R.unknown, ${ITEM_SQL} AS item
     FROM ${from} ${enterpriseVersionAt('e', asOf, knownAt)}
     CROSS JOIN LATERAL (SELECT ${leafCols.length ? leafCols.join(', ') : 'NULL AS none'} OFFSET 0) L
     CROSS JOIN LATERAL (SELECT CASE WHEN ${all} IS TRUE THEN 'met' WHEN ${all} IS FALSE THEN 'not_met' ELSE 'unknown' END AS result,
