@@ -35,7 +35,6 @@ const ELIGIBILITY_COLUMNS: ExportColumn[] = [
   { key: 'unknown_conditions', path: 'unknownConditions', zh: '无法判定条件' },
 ]
 
-
 export function programOf(p: repo.ProgramRow, rs: repo.RuleSetRow | null): ProgramDto {
   return {
     code: p.code, name: p.name, kind: p.kind as ProgramDto['kind'], benefit: p.benefit as ProgramDto['benefit'], basis: p.basis as ProgramDto['basis'],
