@@ -21,7 +21,7 @@ export interface SetQuery {
   /**
    * The qualification types that count as a listing, read with the program. When the rules need a
    * listing and there is exactly one such type, `result=eligible` reads its holders in USCC order
-   * from an index (qualification_type_code_uscc_recorded_at_idx) instead of every enterprise.
+   * from an index (qualification_type_holders_validity_idx, with their validity) instead of every enterprise.
    */
   listingTypes?: string[] | undefined
   /**
@@ -42,7 +42,14 @@ export interface SetRow {
   result: 'met' | 'not_met' | 'unknown'
   failed: string[]
   unknown: string[]
+  /** The enterprise with its answer as the list and the export send it (EligibilityItem), as JSON text. */
+  item: string
 }
+
+/** EligibilityItem of a row, built where the row is (compact JSON, keys in the schema's order). */
+const ITEM_SQL = `(SELECT to_json(i)::text FROM (SELECT e.uscc::text AS uscc, ev.name, ev.county_code::text AS "countyCode",
+      CASE R.result WHEN 'met' THEN 'eligible' WHEN 'not_met' THEN 'not_eligible' ELSE 'unknown' END AS result,
+      R.failed AS "failedConditions", R.unknown AS "unknownConditions") i)`
 
 function nodeSql(n: RuleNode, col: Map<string, string>): string {
   if (isLeaf(n)) return col.get(n.id)!
@@ -119,8 +126,12 @@ export function compileSet(program: ProgramScope, ruleSet: RuleSetRef | null, q:
   // index, stand for the enterprises (each qualification's enterprise exists: foreign key), so the
   // first page evaluates about one page of candidates. Only the speed depends on it, never an answer.
   const driver = q.result === 'eligible' && ruleSet ? drivingType(ruleSet.rules, q.listingTypes) : null
+  // Only holders whose qualification of that type is dated to be valid at asOf: statusAt is never
+  // 'active' outside [valid_from, valid_until), so the others (granted later, expired) cannot be
+  // met and are passed over before their version and conditions are read.
   const from = driver
     ? `(SELECT DISTINCT nq.uscc FROM qualification nq WHERE nq.type_code = ${p.add(driver, '::text')} AND nq.recorded_at <= ${knownAt}
+        AND nq.valid_from <= ${asOf} AND (nq.valid_until IS NULL OR nq.valid_until > ${asOf})
         ${q.after ? `AND nq.uscc > ${p.add(q.after, '::text')}` : ''}) e`
     : 'enterprise e'
   if (program.level === 'county') where.push(`ev.county_code::text = ${p.add(program.countyCode, '::text')}`)
@@ -132,7 +143,7 @@ export function compileSet(program: ProgramScope, ruleSet: RuleSetRef | null, q:
   if (q.after && !driver) where.push(`e.uscc > ${p.add(q.after, '::text')}`)
   if (q.result !== 'all') where.push(`R.result = ${p.add(RESULT_OF[q.result], '::text')}`)
   if (q.result === 'eligible' && ruleSet && !driver) where.push(...necessaryForMet(ruleSet.rules, p, knownAt))
-  const text = `SELECT e.uscc::text AS uscc, ev.name, ev.county_code::text AS county_code, R.result, R.failed, R.unknown
+  const text = `SELECT e.uscc::text AS uscc, ev.name, ev.county_code::text AS county_code, R.result, R.failed, R.unknown, ${ITEM_SQL} AS item
     FROM ${from} ${enterpriseVersionAt('e', asOf, knownAt)}
     CROSS JOIN LATERAL (SELECT ${leafCols.length ? leafCols.join(', ') : 'NULL AS none'} OFFSET 0) L
     CROSS JOIN LATERAL (SELECT CASE WHEN ${all} IS TRUE THEN 'met' WHEN ${all} IS FALSE THEN 'not_met' ELSE 'unknown' END AS result,

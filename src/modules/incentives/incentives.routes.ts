@@ -1,4 +1,4 @@
-import { sendTagged } from '../../lib/reply.ts'
+import { sendJsonText, sendTagged } from '../../lib/reply.ts'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { actorOf } from '../../lib/actor.ts'
@@ -196,7 +196,7 @@ export default async function incentiveRoutes(fastify: FastifyInstance) {
     if (format) return sendExport(request, reply, app.db, format, await svc.programEligibilityExport(request.params.code, request.query))
     const page = await svc.programEligibility(request.params.code, request.query)
     const link = nextLink(request.url, page.nextCursor)
-    return (link ? reply.header('link', link) : reply).send(page)
+    return sendJsonText(link ? reply.header('link', link) : reply, page.json)
   })
 
   app.post('/v1/incentive-rules/evaluate', {

@@ -35,12 +35,6 @@ const ELIGIBILITY_COLUMNS: ExportColumn[] = [
   { key: 'unknown_conditions', path: 'unknownConditions', zh: '无法判定条件' },
 ]
 
-const itemOf = (r: { uscc: string; name: string; county_code: string; result: string; failed: string[]; unknown: string[] }) => ({
-  uscc: r.uscc, name: r.name, countyCode: r.county_code,
-  result: r.result === 'met' ? 'eligible' as const : r.result === 'not_met' ? 'not_eligible' as const : 'unknown' as const,
-  failedConditions: r.failed, unknownConditions: r.unknown,
-})
-
 export function programOf(p: repo.ProgramRow, rs: repo.RuleSetRow | null): ProgramDto {
   return {
     code: p.code, name: p.name, kind: p.kind as ProgramDto['kind'], benefit: p.benefit as ProgramDto['benefit'], basis: p.basis as ProgramDto['basis'],
@@ -319,11 +313,10 @@ export function createIncentiveService({ db, clock }: ServiceDeps) {
         rows = await repo.evaluateSet(db, repo.scopeOf(p), rs, { ...setQuery, listingTypes: found.listingTypes })
       }
       const page = pageOf(rows, q.limit, (r) => [r.uscc])
-      return {
-        program: { code: p.code, name: p.name }, ruleSetVersion: rs?.version ?? null, asOf: asOf.toISOString(), knownAt: knownAt.toISOString(),
-        items: page.rows.map(itemOf),
-        nextCursor: page.nextCursor,
-      }
+      // The page as JSON text around the items the statement built (EligibilityPage, in its order).
+      const json = `{"program":${JSON.stringify({ code: p.code, name: p.name })},"ruleSetVersion":${rs?.version ?? null},"asOf":"${asOf.toISOString()}",` +
+        `"knownAt":"${knownAt.toISOString()}","items":[${page.rows.map((r) => r.item).join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`
+      return { json, nextCursor: page.nextCursor }
     },
 
     /** The whole list as an export: every enterprise the query selects, in keyset batches from one snapshot. */
@@ -346,7 +339,7 @@ export function createIncentiveService({ db, clock }: ServiceDeps) {
           }
           const rows = await repo.evaluateSet(on, scope, rs.value, { asOf, knownAt, countyCode: q.countyCode, result: q.result ?? 'eligible', after, limit: size + 1 })
           const batch = rows.slice(0, size)
-          return { items: batch.map((r) => JSON.stringify(itemOf(r))), next: rows.length > size ? batch.at(-1)!.uscc : null }
+          return { items: batch.map((r) => r.item), next: rows.length > size ? batch.at(-1)!.uscc : null }
         },
       }
     },

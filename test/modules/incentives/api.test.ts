@@ -171,6 +171,49 @@ t.test('an eligible list read again follows the program\'s new rule set and name
   t.same(await list(), { name: '改名后的项目', version: 3, has: true }, 'renamed, and eligible again')
 })
 
+t.test('the eligible list at the edges of a listing\'s validity agrees with each explanation', async (t) => {
+  // The list walks only holders whose listing is dated valid at asOf: from validFrom (inclusive) to
+  // validUntil (exclusive), no end when validUntil is null; the renewed listing hands over at validFrom.
+  const code = `TEST_VALID_${randomUUID().slice(0, 8).toUpperCase()}`
+  const created = await app.inject({
+    method: 'POST', url: '/v1/incentive-programs', headers: city, payload: {
+      code, name: '有效期边界测试', kind: 'subsidy', level: 'city', sponsorDepartments: ['FINANCE'], benefit: { summary: '测试' }, basis: { title: '测试依据' },
+      rules: { allOf: [{ id: 'listed', kind: 'listed' }] }, rulesEffectiveFrom: '2020-01-01',
+    },
+  })
+  t.equal(created.statusCode, 201, created.body)
+  const from = '2024-03-01T00:00:00.000Z'
+  const until = '2025-03-01T00:00:00.000Z'
+  const listing = (uscc: string, validFrom: string, validUntil: string | null) =>
+    grant(app, uscc, { type: 'HAOPIN_SHANDONG_BRAND', certificateNo: undefined, title: '“好品山东”品牌', grantedAt: '2024-01-01T00:00:00.000Z', validFrom, validUntil })
+  const dated = await createEnterprise(app)
+  await listing(dated.uscc, from, until)
+  const endless = await createEnterprise(app)
+  await listing(endless.uscc, from, null)
+  const renewed = await createEnterprise(app)
+  await listing(renewed.uscc, '2023-01-01T00:00:00.000Z', from)
+  await listing(renewed.uscc, from, until)
+  const ours = [dated.uscc, endless.uscc, renewed.uscc]
+  const cases: [string, string[]][] = [
+    ['2024-02-29T23:59:59.999Z', [renewed.uscc]],
+    [from, ours],
+    ['2025-02-28T23:59:59.999Z', ours],
+    [until, [endless.uscc]],
+  ]
+  for (const [asOf, expected] of cases) {
+    const listed: string[] = []
+    for (let cursor = ''; ;) {
+      const res = await get(`/v1/incentive-programs/${code}/eligibility?limit=200&asOf=${asOf}${cursor ? `&cursor=${cursor}` : ''}`)
+      t.equal(res.statusCode, 200, res.body)
+      listed.push(...res.json().items.map((i: any) => i.uscc).filter((u: string) => ours.includes(u)))
+      if (!res.json().nextCursor) break
+      cursor = res.json().nextCursor
+    }
+    t.same(listed, [...expected].sort(), `eligible as of ${asOf}`)
+    for (const uscc of ours) t.equal((await explain(code, uscc, { asOf })).eligible, expected.includes(uscc), `${uscc} explained as of ${asOf}`)
+  }
+})
+
 t.test('validation errors point into the tree', async (t) => {
   const e = await createEnterprise(app)
   const res = await app.inject({ method: 'POST', url: '/v1/incentive-rules/evaluate', headers: city, payload: {

@@ -177,6 +177,12 @@ t.test('the set answer equals the single answer', async (t) => {
           if (JSON.stringify(a) !== JSON.stringify(b)) {
             throw new Error(`${uscc} at ${asOf.toISOString()} known ${knownAt.toISOString()}: SQL ${JSON.stringify(a)} ≠ rules ${JSON.stringify(b)}\n${JSON.stringify(checked.rules)}\n${JSON.stringify(f.facts)}`)
           }
+          // The item the list and the export send says the same, in the schema's words and order.
+          const item = JSON.stringify({
+            uscc, name: f.name, countyCode: f.facts.enterprise!.countyCode,
+            result: ({ met: 'eligible', not_met: 'not_eligible', unknown: 'unknown' } as const)[single.result], failedConditions: b.failed, unknownConditions: b.unknown,
+          })
+          if (row.item !== item) throw new Error(`${uscc}: item ${row.item} ≠ ${item}`)
         }
       },
     ),
