@@ -5,7 +5,6 @@
 // the audit chain head when the export began. With a pinned knownAt older than the settle window
 // the same URL gives the same bytes (design §3.9).
 import { Readable } from 'node:stream'
-import { stringify } from 'csv-stringify/sync'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type TSchema } from 'typebox'
 import type { Database, Queryable } from '../db/client.ts'
@@ -146,12 +145,49 @@ function accessorsOf(columns: readonly ExportColumn[]): ((item: unknown) => unkn
   return list
 }
 
-function cell(v: unknown, column: ExportColumn, timeZone: 'UTC' | 'Asia/Shanghai'): string | null {
+/**
+ * Rows of cells from items held as objects (each column read at its `path`): for lists whose items
+ * node builds itself, or keeps as stored JSON documents. Lists whose items SQL builds per row select
+ * the columns instead (no JSON built, then parsed again).
+ */
+export function cellsOf(items: readonly unknown[], columns: readonly ExportColumn[]): unknown[][] {
+  const get = accessorsOf(columns)
+  const n = columns.length
+  return items.map((item) => {
+    const row = new Array<unknown>(n)
+    for (let i = 0; i < n; i++) row[i] = get[i]!(item)
+    return row
+  })
+}
+
+/** A value as CSV text before quoting: null for an empty cell. */
+function cell(v: unknown, time: boolean | undefined, timeZone: 'UTC' | 'Asia/Shanghai'): string | null {
   if (v === null || v === undefined) return null
+  if (typeof v === 'string') return time ? renderInstant(v, timeZone) : v
   if (Array.isArray(v)) return v.map((x) => (x !== null && typeof x === 'object' ? JSON.stringify(x) : String(x))).join(';')
   if (typeof v === 'object') return JSON.stringify(v)
-  if (column.time && typeof v === 'string') return renderInstant(v, timeZone)
   return String(v)
+}
+
+const NEEDS_QUOTES = /[\r\n",]/
+
+/**
+ * One CSV field, as csv-stringify 6 writes it with the options the registry uses (record_delimiter
+ * CRLF, quoted_match /[\r\n",]/, escape_formulas; test/lib/export-csv.test.ts checks it equals the
+ * library's output): a text starting with = + - @ tab CR or their full-width forms gets a leading
+ * `'` (formula injection; every cell is text here, so a negative number is prefixed too), and a
+ * field with a comma, quote, CR or LF is quoted with its quotes doubled. Written here because the
+ * library's per-field work was half of an export's node CPU.
+ */
+export function csvField(v: string | null): string {
+  if (v === null || v === '') return ''
+  switch (v.charCodeAt(0)) {
+    case 0x3d: case 0x2b: case 0x2d: case 0x40: case 0x09: case 0x0d:
+    case 0xff1d: case 0xff0b: case 0xff0d: case 0xff20:
+      v = `'${v}`
+  }
+  if (!NEEDS_QUOTES.test(v)) return v
+  return `"${v.replaceAll('"', '""')}"`
 }
 
 export interface CsvOptions {
@@ -160,31 +196,26 @@ export interface CsvOptions {
 }
 
 /**
- * CSV text of items (JSON values) in the given columns: with `first` the BOM and the header row
- * come first. Every export, and any other CSV the registry writes, goes through here.
+ * CSV text of rows (cells in the columns' order; instants as ISO text in UTC): with `first` the BOM
+ * and the header row come first. Every export, and any other CSV the registry writes, goes through here.
  */
-export function csvText(items: unknown[], columns: readonly ExportColumn[], options: CsvOptions, first: boolean): string {
-  const get = accessorsOf(columns)
+export function csvText(rows: readonly (readonly unknown[])[], columns: readonly ExportColumn[], options: CsvOptions, first: boolean): string {
   const n = columns.length
-  const rows = items.map((item) => {
-    const row = new Array<string | null>(n)
-    for (let i = 0; i < n; i++) row[i] = cell(get[i]!(item), columns[i]!, options.timeZone)
-    return row
-  })
-  const header = columns.map((c) => (options.header === 'zh' ? c.zh : c.key))
-  return stringify(first ? [header, ...rows] : rows, {
-    bom: first,
-    record_delimiter: '\r\n',
-    quoted_match: /[\r\n",]/,
-    escape_formulas: true,
-  })
+  const times = columns.map((c) => c.time)
+  let out = first ? `\uFEFF${columns.map((c) => csvField(options.header === 'zh' ? c.zh : c.key)).join(',')}\r\n` : ''
+  for (const row of rows) {
+    let line = csvField(cell(row[0], times[0], options.timeZone))
+    for (let i = 1; i < n; i++) line += `,${csvField(cell(row[i], times[i], options.timeZone))}`
+    out += `${line}\r\n`
+  }
+  return out
 }
 
-/** A batch: the JSON items (as text), and the key after the last one, or null when this was the last batch. */
-export interface ExportBatch<K> {
-  items: string[]
-  next: K | null
-}
+/** What a batch is read as: `json`, each item's JSON text (NDJSON); `cells`, each row's values in the spec's column order (CSV). */
+export type ExportShape = 'json' | 'cells'
+
+/** A batch: its items or rows, and the key after the last one, or null when this was the last batch. */
+export type ExportBatch<K> = { next: K | null } & ({ items: string[] } | { cells: unknown[][] })
 
 export interface ExportSpec<K> {
   /** File name base: `<resource>-<knownAt>.<ext>`. */
@@ -196,10 +227,12 @@ export interface ExportSpec<K> {
   knownAt?: Date | undefined
   /** Whether the list takes `knownAt` (then Content-Location pins it; otherwise the export is always provisional). */
   pinnable: boolean
-  /** Reads one batch in the snapshot, after `after` (undefined: from the start). */
-  batch(q: Queryable, knownAt: Date, after: K | undefined, size: number): Promise<ExportBatch<K>>
+  /**
+   * Reads one batch in the snapshot, after `after` (undefined: from the start), in the shape asked
+   * for: JSON items for NDJSON, rows of cells in `columns` order for CSV.
+   */
+  batch(q: Queryable, knownAt: Date, after: K | undefined, size: number, shape: ExportShape): Promise<ExportBatch<K>>
 }
-
 
 /**
  * Sends the export: opens the snapshot, reads the first batch (a failure up to here is an ordinary
@@ -215,6 +248,7 @@ export async function sendExport<K>(
 ): Promise<FastifyReply> {
   const q = request.query as { header?: 'en' | 'zh'; timeZone?: 'UTC' | 'Asia/Shanghai' }
   const options: CsvOptions = { header: q.header ?? 'en', timeZone: q.timeZone ?? 'UTC' }
+  const shape: ExportShape = format === 'csv' ? 'cells' : 'json'
 
   let started!: (v: { knownAt: Date; now: Date; head: string | null; first: ExportBatch<K>; q: Queryable }) => void
   let failed!: (e: unknown) => void
@@ -239,7 +273,7 @@ export async function sendExport<K>(
     )
     const now = new Date(row!.now)
     const knownAt = spec.knownAt && spec.knownAt < now ? spec.knownAt : now
-    const first = await spec.batch(tx, knownAt, undefined, EXPORT_BATCH)
+    const first = await spec.batch(tx, knownAt, undefined, EXPORT_BATCH, shape)
     started({ knownAt, now, head: row!.head, first, q: tx })
     // The snapshot stays open while the stream reads from it.
     await finished
@@ -269,8 +303,9 @@ export async function sendExport<K>(
   }
 
   const render = (batch: ExportBatch<K>, isFirst: boolean): string => {
-    if (format === 'ndjson') return batch.items.length ? `${batch.items.join('\n')}\n` : ''
-    return csvText(batch.items.map((t) => JSON.parse(t)), spec.columns, options, isFirst)
+    if (shape === 'json' && 'items' in batch) return batch.items.length ? `${batch.items.join('\n')}\n` : ''
+    if (shape === 'cells' && 'cells' in batch) return csvText(batch.cells, spec.columns, options, isFirst)
+    throw new Error(`the ${spec.resource} export answered a batch of another shape than ${shape}`)
   }
   const log = request.log
   // The next batch is read while the current one is rendered and sent (the database and this
@@ -278,7 +313,7 @@ export async function sendExport<K>(
   let inFlight: Promise<ExportBatch<K>> | null = null
   const read = (after: K | null) => {
     if (after === null) return null
-    const p = spec.batch(tx, knownAt, after, EXPORT_BATCH)
+    const p = spec.batch(tx, knownAt, after, EXPORT_BATCH, shape)
     // Awaited below; a result nobody waits for any more (the client left) must not become an unhandled rejection.
     p.catch(() => {})
     return p

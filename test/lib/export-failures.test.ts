@@ -12,10 +12,11 @@ function failing(after: number): ExportSpec<number> {
     title: '失败测试',
     columns: [{ key: 'n', zh: '序号' }],
     pinnable: false,
-    async batch(_q, _knownAt, from, size) {
+    async batch(_q, _knownAt, from, size, shape) {
       const start = from ?? 0
       if (start >= after) throw new Error('the database went away')
-      return { items: Array.from({ length: size }, (_, i) => JSON.stringify({ n: start + i })), next: start + size }
+      const ns = Array.from({ length: size }, (_, i) => start + i)
+      return shape === 'cells' ? { cells: ns.map((n) => [n]), next: start + size } : { items: ns.map((n) => JSON.stringify({ n })), next: start + size }
     },
   }
 }
@@ -24,6 +25,8 @@ const app = await buildWithRoutes(t, (app: FastifyInstance) => {
   const meta = (operationId: string) => ({ operationId, summary: 'Test only', description: 'Test only', tags: ['operations'], response: { 200: { description: 'Test only' } } })
   app.get('/test/export-fails-later', { schema: meta('testExportFailsLater'), config: { auth: false } }, async (request, reply) =>
     sendExport(request, reply, app.db, exportFormatOf(request) ?? 'csv', failing(3000)))
+  app.get('/test/export-wrong-shape', { schema: meta('testExportWrongShape'), config: { auth: false } }, async (request, reply) =>
+    sendExport(request, reply, app.db, 'csv', { ...failing(3000), batch: async () => ({ items: ['{"n":1}'], next: null }) }))
   app.get('/test/export-fails-first', { schema: meta('testExportFailsFirst'), config: { auth: false } }, async (request, reply) =>
     sendExport(request, reply, app.db, 'csv', failing(0)))
 })
@@ -34,6 +37,12 @@ t.test('a failure before the first batch is an ordinary problem', async (t) => {
   const res = await fetch(`${base}/test/export-fails-first`)
   t.equal(res.status, 500)
   t.match(res.headers.get('content-type'), /application\/problem\+json/)
+  t.equal((await res.json()).code, 'internal_error')
+})
+
+t.test('a batch of another shape than the format needs is a failure, not a wrong file', async (t) => {
+  const res = await fetch(`${base}/test/export-wrong-shape`)
+  t.equal(res.status, 500)
   t.equal((await res.json()).code, 'internal_error')
 })
 

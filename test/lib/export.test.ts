@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import t from 'tap'
 import { build, newUscc } from '../helpers/app.ts'
 import { createEnterprise, grant, reader } from '../helpers/fixtures.ts'
-import { csvText, renderInstant } from '../../src/lib/export.ts'
+import { cellsOf, csvText, renderInstant } from '../../src/lib/export.ts'
 
 // Settled at once here: the test pins knownAt a second in the past (the default window is 60 s).
 const app = await build(t, { EXPORT_SETTLE_SECONDS: '0' })
@@ -87,12 +87,17 @@ t.test('enterprises export: every matching row, as CSV and NDJSON', async (t) =>
   t.equal(csv.body.split('\r\n').length, page.json().items.length + 2)
 })
 
-t.test('csvText and renderInstant', async (t) => {
+t.test('csvText, cellsOf and renderInstant', async (t) => {
   t.equal(renderInstant('2025-06-30T16:00:00.000Z', 'Asia/Shanghai'), '2025-07-01T00:00:00.000+08:00')
-  const text = csvText([{ a: '+1', b: { c: 'x\ny' }, d: [1, 2], e: null, f: true }], [
+  const columns = [
     { key: 'a', zh: '甲' }, { key: 'b_c', path: 'b.c', zh: '乙' }, { key: 'd', zh: '丙' }, { key: 'e', zh: '丁' }, { key: 'f', zh: '戊' },
-  ], { header: 'en', timeZone: 'UTC' }, true)
-  t.equal(text, '\uFEFFa,b_c,d,e,f\r\n\'+1,"x\ny",1;2,,true\r\n')
+    { key: 'g', zh: '己', time: true },
+  ]
+  const rows = cellsOf([{ a: '+1', b: { c: 'x\ny' }, d: [1, 2], e: null, f: true, g: '2025-06-30T16:00:00.000Z' }, { a: '-2', b: null, d: [{ x: 1 }], f: false }], columns)
+  t.same(rows, [['+1', 'x\ny', [1, 2], null, true, '2025-06-30T16:00:00.000Z'], ['-2', null, [{ x: 1 }], undefined, false, undefined]])
+  t.equal(csvText(rows, columns, { header: 'en', timeZone: 'UTC' }, true), '\uFEFFa,b_c,d,e,f,g\r\n\'+1,"x\ny",1;2,,true,2025-06-30T16:00:00.000Z\r\n\'-2,,"{""x"":1}",,false,\r\n')
+  t.equal(csvText(rows.slice(0, 1), columns, { header: 'zh', timeZone: 'Asia/Shanghai' }, false), '\'+1,"x\ny",1;2,,true,2025-07-01T00:00:00.000+08:00\r\n', 'no BOM nor header after the first batch')
+  t.equal(csvText([], columns, { header: 'zh', timeZone: 'UTC' }, true), '\uFEFF甲,乙,丙,丁,戊,己\r\n')
 })
 
 t.test('target contributors export: NDJSON lines equal the JSON items, CSV in Chinese', async (t) => {

@@ -5,7 +5,7 @@ import type { Queryable, Transaction } from '../../db/client.ts'
 import { assertCountyAccess, type Actor } from '../../lib/actor.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { assertIfMatch } from '../../lib/http.ts'
-import type { ExportColumn, ExportSpec } from '../../lib/export.ts'
+import { cellsOf, type ExportColumn, type ExportSpec } from '../../lib/export.ts'
 import { decodeCursor, encodeCursor } from '../../lib/paging.ts'
 import { usccFromPath } from '../../lib/path-params.ts'
 import { AppError, problemBody, problems, type FieldError } from '../../lib/problems.ts'
@@ -244,9 +244,11 @@ export function createEnterpriseService({ db, clock }: ServiceDeps) {
         title: '企业名录',
         columns: ENTERPRISE_COLUMNS,
         pinnable: false,
-        async batch(q, _knownAt, after, size) {
+        async batch(q, _knownAt, after, size, shape) {
           const page = await pageOn(q, { ...filter, updatedSince, limit: size }, after)
-          return { items: page.items, next: page.more && page.last ? page.last : null }
+          const next = page.more && page.last ? page.last : null
+          // The items are stored documents: the CSV reads its columns from them.
+          return shape === 'cells' ? { cells: cellsOf(page.items.map((d) => JSON.parse(d)), ENTERPRISE_COLUMNS), next } : { items: page.items, next }
         },
       }
     },

@@ -5,7 +5,7 @@
 import type { Actor } from '../../lib/actor.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { assertIfMatch, etagOf } from '../../lib/http.ts'
-import type { ExportColumn, ExportSpec } from '../../lib/export.ts'
+import { cellsOf, type ExportColumn, type ExportSpec } from '../../lib/export.ts'
 import { decodeCursor, pageOf } from '../../lib/paging.ts'
 import { usccFromPath } from '../../lib/path-params.ts'
 import { AppError, problems, type FieldError } from '../../lib/problems.ts'
@@ -331,7 +331,7 @@ export function createIncentiveService({ db, clock }: ServiceDeps) {
         columns: ELIGIBILITY_COLUMNS,
         pinnable: true,
         knownAt: instant(q.knownAt, 'query', '/knownAt'),
-        async batch(on, knownAt, after, size) {
+        async batch(on, knownAt, after, size, shape) {
           const asOf = pinnedAsOf ?? knownAt
           if (!rs) {
             const row = await repo.ruleSetInForce(on, code, asOf, knownAt)
@@ -339,7 +339,9 @@ export function createIncentiveService({ db, clock }: ServiceDeps) {
           }
           const rows = await repo.evaluateSet(on, scope, rs.value, { asOf, knownAt, countyCode: q.countyCode, result: q.result ?? 'eligible', after, limit: size + 1 })
           const batch = rows.slice(0, size)
-          return { items: batch.map((r) => r.item), next: rows.length > size ? batch.at(-1)!.uscc : null }
+          const next = rows.length > size ? batch.at(-1)!.uscc : null
+          // The items are built in SQL for the list's pages; the CSV reads its columns from them.
+          return shape === 'cells' ? { cells: cellsOf(batch.map((r) => JSON.parse(r.item)), ELIGIBILITY_COLUMNS), next } : { items: batch.map((r) => r.item), next }
         },
       }
     },

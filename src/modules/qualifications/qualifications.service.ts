@@ -6,7 +6,7 @@ import type { Transaction } from '../../db/client.ts'
 import { assertCountyAccess, type Actor } from '../../lib/actor.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { etagOf } from '../../lib/http.ts'
-import type { ExportColumn, ExportSpec } from '../../lib/export.ts'
+import { cellsOf, type ExportColumn, type ExportSpec } from '../../lib/export.ts'
 import { decodeCursor, pageOf } from '../../lib/paging.ts'
 import { isUuid, usccFromPath, uuidFromPath } from '../../lib/path-params.ts'
 import { instant, notInFuture } from '../../lib/time.ts'
@@ -208,7 +208,7 @@ export function createQualificationService({ db, clock }: ServiceDeps) {
         columns: QUALIFICATION_COLUMNS,
         pinnable: true,
         knownAt: base.knownAt ?? undefined,
-        async batch(q, knownAt, after, size) {
+        async batch(q, knownAt, after, size, shape) {
           const rows = await repo.listDocs(q, {
             ...base,
             asOf: base.asOf ?? knownAt,
@@ -218,7 +218,9 @@ export function createQualificationService({ db, clock }: ServiceDeps) {
           })
           const page = rows.slice(0, size)
           const last = page.at(-1)
-          return { items: page.map((r) => repo.render(r)), next: rows.length > size && last ? [last.grantedAt, last.id] : null }
+          const next: [string, string] | null = rows.length > size && last ? [last.grantedAt, last.id] : null
+          const items = page.map((r) => repo.render(r))
+          return shape === 'cells' ? { cells: cellsOf(items.map((d) => JSON.parse(d)), QUALIFICATION_COLUMNS), next } : { items, next }
         },
       }
     },

@@ -81,16 +81,22 @@ function registerFrom(f: RegisterFilter, p: Params, needsVersion = f.countyCode 
   return { from, where, knownAt }
 }
 
-const ITEM = (knownAt: string) => `json_build_object(
+/** Parts of a row that the JSON item and the CSV cells both show. */
+const COUNTY_NAME = 'coalesce((SELECT c.name FROM county c WHERE c.code = ver.county_code), ver.county_code)'
+const TYPE_NAME = '(SELECT t.name FROM qualification_type t WHERE t.code = q.type_code)'
+const CASE_NO = '(SELECT sc.case_no FROM supervision_case sc WHERE sc.id = ev.case_id)'
+const LAG_SECONDS = 'floor(extract(epoch FROM ev.recorded_at - ev.effective_at))::bigint'
+
+const ITEM = `json_build_object(
   'id', ev.qualification_id::text || ':' || ev.seq,
   'qualificationId', ev.qualification_id,
   'seq', ev.seq,
   'uscc', q.uscc,
   'enterpriseName', ver.name,
   'countyCode', ver.county_code,
-  'countyName', coalesce((SELECT c.name FROM county c WHERE c.code = ver.county_code), ver.county_code),
+  'countyName', ${COUNTY_NAME},
   'type', q.type_code,
-  'typeName', (SELECT t.name FROM qualification_type t WHERE t.code = q.type_code),
+  'typeName', ${TYPE_NAME},
   'certificateNo', q.certificate_no,
   'batch', q.batch,
   'fromStatus', ev.from_status,
@@ -101,16 +107,32 @@ const ITEM = (knownAt: string) => `json_build_object(
   'effectiveAt', iso_utc(ev.effective_at),
   'decidedAt', iso_utc(ev.decided_at),
   'recordedAt', iso_utc(ev.recorded_at),
-  'recordingLagSeconds', floor(extract(epoch FROM ev.recorded_at - ev.effective_at))::bigint,
+  'recordingLagSeconds', ${LAG_SECONDS},
   'decision', CASE WHEN ev.decision_authority IS NULL AND ev.decision_level IS NULL AND ev.decision_document_no IS NULL THEN NULL
                    ELSE json_build_object('authority', ev.decision_authority, 'level', ev.decision_level, 'documentNo', ev.decision_document_no) END,
   'viaCase', ev.case_id IS NOT NULL,
   'case', CASE WHEN ev.case_id IS NULL THEN NULL ELSE json_build_object(
-    'id', ev.case_id, 'caseNo', (SELECT sc.case_no FROM supervision_case sc WHERE sc.id = ev.case_id), 'referredAt', iso_utc(ref.occurred_at),
+    'id', ev.case_id, 'caseNo', ${CASE_NO}, 'referredAt', iso_utc(ref.occurred_at),
     'referralDocumentNo', ref.document_no, 'referralAuthority', ref.authority) END,
   'actor', json_build_object('sub', ev.actor_sub, 'county', ev.actor_county, 'dept', ev.actor_dept, 'requestId', ev.request_id),
   'audit', CASE WHEN au.seq IS NULL THEN NULL ELSE json_build_object('seq', au.seq::text, 'hash', au.hash) END
-)::text`
+)::text AS item`
+
+/**
+ * The same row as CSV cells, one column each in the export's column order (REVOCATION_COLUMNS):
+ * PostgreSQL sends the values as they are instead of building JSON that node would parse again.
+ * A nested object the item shows as null has every cell of it empty here too.
+ */
+const CELLS = [
+  `ev.qualification_id::text || ':' || ev.seq`, 'ev.qualification_id::text', 'ev.seq', 'q.uscc', 'ver.name', 'ver.county_code', COUNTY_NAME,
+  'q.type_code', TYPE_NAME, 'q.certificate_no', 'q.batch', 'ev.from_status::text', 'ev.to_status::text', 'ev.reason_code', 'ev.reason',
+  'iso_utc(ev.occurred_at)', 'iso_utc(ev.effective_at)', 'iso_utc(ev.decided_at)', 'iso_utc(ev.recorded_at)', `${LAG_SECONDS}::text`,
+  'ev.decision_authority', 'ev.decision_level::text', 'ev.decision_document_no', 'ev.case_id IS NOT NULL',
+  'ev.case_id::text', CASE_NO, 'iso_utc(ref.occurred_at)', 'ref.document_no', 'ref.authority',
+  'ev.actor_sub', 'ev.actor_county', 'ev.actor_dept', 'ev.request_id', 'au.seq::text', 'au.hash',
+]
+const CELL_KEYS = CELLS.map((_, i) => `c${i}`)
+const CELLS_SQL = CELLS.map((sql, i) => `${sql} AS ${CELL_KEYS[i]}`).join(', ')
 
 /** Joins of an item's other parts (per row of the page only); names by key are subqueries in the item, which keeps the statement's join search (its planning) small. */
 const ITEM_JOINS = (knownAt: string) => `
@@ -130,23 +152,34 @@ export interface RegisterRow {
   pending: boolean
 }
 
+/** A register row as CSV cells (`cells` shape): the values in REVOCATION_COLUMNS order. */
+export interface RegisterCellsRow {
+  key_at: string
+  id: string
+  cells: unknown[]
+}
+
 /** One page (up to limit rows) after `after` in the order asked for; items as JSON text. */
+export function registerPage(db: Queryable, f: RegisterFilter, order: RegisterOrder, after: { at: string; id: string } | undefined, limit: number): Promise<RegisterRow[]>
+/** The same rows as CSV cells. */
+export function registerPage(db: Queryable, f: RegisterFilter, order: RegisterOrder, after: { at: string; id: string } | undefined, limit: number, shape: 'cells'): Promise<RegisterCellsRow[]>
 export async function registerPage(
   db: Queryable,
   f: RegisterFilter,
   order: RegisterOrder,
   after: { at: string; id: string } | undefined,
   limit: number,
-): Promise<RegisterRow[]> {
+  shape: 'json' | 'cells' = 'json',
+): Promise<RegisterRow[] | RegisterCellsRow[]> {
   const p = new Params()
   const { from, where, knownAt } = registerFrom(f, p)
   const column = order === 'recorded' ? 'ev.recorded_at' : 'ev.effective_at'
   if (after) where.push(`(${column}, ev.id) > (${p.add(after.at, '::timestamptz')}, ${p.add(after.id, '::bigint')})`)
   const lim = p.add(limit, '::int')
   // The page is chosen first (the order's index), then each of its rows is dressed.
-  return db.query<RegisterRow>(
-    `SELECT iso_utc(page.key_at) AS key_at, page.id::text AS id, ${ITEM(knownAt)} AS item,
-            (au.entry IS NOT NULL AND au.seq IS NULL) AS pending
+  const columns = shape === 'json' ? `${ITEM}, (au.entry IS NOT NULL AND au.seq IS NULL) AS pending` : CELLS_SQL
+  const rows = await db.query<RegisterRow & Record<string, unknown>>(
+    `SELECT iso_utc(page.key_at) AS key_at, page.id::text AS id, ${columns}
      FROM (SELECT ev.id, ${column} AS key_at FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${column}, ev.id LIMIT ${lim}) page
      CROSS JOIN LATERAL (SELECT * FROM qualification_event e WHERE e.id = page.id OFFSET 0) ev
      CROSS JOIN LATERAL (SELECT * FROM qualification x WHERE x.id = ev.qualification_id OFFSET 0) q
@@ -155,6 +188,8 @@ export async function registerPage(
      ORDER BY page.key_at, page.id`,
     p.values,
   )
+  if (shape === 'json') return rows
+  return rows.map((r) => ({ key_at: r.key_at, id: r.id, cells: CELL_KEYS.map((k) => r[k]) }))
 }
 
 /** The SQL text of the first page, for plans (EXPLAIN) in tests and docs. */

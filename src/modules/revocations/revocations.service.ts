@@ -1,7 +1,7 @@
 // The revocation register's rules: filters read and checked, knownAt pinned into the cursor so that
 // every page answers from the same knowledge, exports over the same SQL (src/lib/export.ts).
 import type { ServiceDeps } from '../../lib/deps.ts'
-import type { ExportColumn, ExportSpec } from '../../lib/export.ts'
+import { cellsOf, type ExportColumn, type ExportSpec } from '../../lib/export.ts'
 import { decodeCursor, encodeCursor } from '../../lib/paging.ts'
 import { problems } from '../../lib/problems.ts'
 import { instant } from '../../lib/time.ts'
@@ -10,7 +10,7 @@ import { sealAudit } from '../audit/audit.repository.ts'
 import * as repo from './revocations.repository.ts'
 import { STATS_DIMENSIONS, type RevocationQueryInput, type RevocationStatsQueryInput, type StatsDimension } from './revocations.schemas.ts'
 
-/** CSV columns of a register export (nested objects flattened with `_`). */
+/** CSV columns of a register export (nested objects flattened with `_`), in the order of the repository's cells. */
 export const REVOCATION_COLUMNS: ExportColumn[] = [
   { key: 'id', zh: '记录编号' },
   { key: 'qualification_id', path: 'qualificationId', zh: '资质编号' },
@@ -134,11 +134,13 @@ export function createRevocationService({ db, clock }: ServiceDeps) {
         columns: REVOCATION_COLUMNS,
         pinnable: true,
         knownAt: q.knownAt === undefined ? undefined : base.knownAt,
-        async batch(on, knownAt, after, size) {
-          const rows = await repo.registerPage(on, { ...base, knownAt }, q.order, after, size + 1)
-          const page = rows.slice(0, size)
-          const last = page.at(-1)
-          return { items: page.map((r) => r.item), next: rows.length > size && last ? { at: last.key_at, id: last.id } : null }
+        async batch(on, knownAt, after, size, shape) {
+          const f = { ...base, knownAt }
+          const rows = shape === 'cells' ? await repo.registerPage(on, f, q.order, after, size + 1, 'cells') : await repo.registerPage(on, f, q.order, after, size + 1)
+          const last = rows.length > size ? rows[size - 1] : undefined
+          const next = last ? { at: last.key_at, id: last.id } : null
+          if (rows.length > size) rows.length = size
+          return shape === 'cells' ? { cells: (rows as repo.RegisterCellsRow[]).map((r) => r.cells), next } : { items: (rows as repo.RegisterRow[]).map((r) => r.item), next }
         },
       }
     },
@@ -167,8 +169,9 @@ export function createRevocationService({ db, clock }: ServiceDeps) {
         columns: [...names, 'count' as const].map((n) => ({ key: n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), path: n, zh: STATS_ZH[n] })),
         pinnable: true,
         knownAt: q.knownAt === undefined ? undefined : base.knownAt,
-        async batch(on, knownAt) {
-          return { items: await repo.registerStats(on, { ...base, knownAt }, groupBy), next: null }
+        async batch(on, knownAt, _after, _size, shape) {
+          const groups = await repo.registerStats(on, { ...base, knownAt }, groupBy)
+          return shape === 'cells' ? { cells: cellsOf(groups.map((g) => JSON.parse(g)), this.columns), next: null } : { items: groups, next: null }
         },
       }
     },

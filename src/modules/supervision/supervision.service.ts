@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type { Transaction } from '../../db/client.ts'
 import { assertCountyAccess, type Actor } from '../../lib/actor.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import type { ExportColumn, ExportSpec } from '../../lib/export.ts'
+import { cellsOf, type ExportColumn, type ExportSpec } from '../../lib/export.ts'
 import { assertIfMatch } from '../../lib/http.ts'
 import { decodeCursor, pageOf } from '../../lib/paging.ts'
 import { isUuid, usccFromPath } from '../../lib/path-params.ts'
@@ -141,7 +141,7 @@ export function createSupervisionService({ db, clock }: ServiceDeps) {
       columns: CASE_COLUMNS,
       pinnable: true,
       knownAt: base.knownAt ?? undefined,
-      async batch(q, knownAt, after, size) {
+      async batch(q, knownAt, after, size, shape) {
         const rows = await repo.listCases(q, {
           ...base,
           asOf: base.asOf ?? knownAt,
@@ -151,7 +151,9 @@ export function createSupervisionService({ db, clock }: ServiceDeps) {
         })
         const page = rows.slice(0, size)
         const last = page.at(-1)
-        return { items: page.map((r) => renderCase(r).doc), next: rows.length > size && last ? [last.facts.openedAt, last.id] : null }
+        const next: [string, string] | null = rows.length > size && last ? [last.facts.openedAt, last.id] : null
+        const items = page.map((r) => renderCase(r).doc)
+        return shape === 'cells' ? { cells: cellsOf(items.map((d) => JSON.parse(d)), CASE_COLUMNS), next } : { items, next }
       },
     }
   }

@@ -11,7 +11,7 @@ const COLUMNS: [string, string, boolean?][] = [
   ['comparator', '比较方式'], ['tolerance_percent', '容差(%)'], ['unit', '单位'], ['status', '状态'], ['expected_by_now', '应达进度'],
   ['on_track', '是否正常'], ['definition_version', '定义版本'], ['lead_department', '牵头部门'],
 ]
-const EXPORT_COLUMNS: ExportColumn[] = COLUMNS.map(([key, zh, time], i) => ({ key, zh, path: String(i), ...(time ? { time } : {}) }))
+const EXPORT_COLUMNS: ExportColumn[] = COLUMNS.map(([key, zh, time]) => ({ key, zh, ...(time ? { time } : {}) }))
 
 export function progressCsv(p: ProgressDto, options: CsvOptions = { header: 'en', timeZone: 'UTC' }): string {
   const rows: unknown[][] = []

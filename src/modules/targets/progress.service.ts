@@ -4,7 +4,7 @@
 // moment), run side by side.
 import type { Queryable } from '../../db/client.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import type { ExportColumn, ExportSpec } from '../../lib/export.ts'
+import { cellsOf, type ExportColumn, type ExportSpec } from '../../lib/export.ts'
 import { decodeCursor, pageOf } from '../../lib/paging.ts'
 import { isUuid } from '../../lib/path-params.ts'
 import { AppError, problems } from '../../lib/problems.ts'
@@ -287,11 +287,12 @@ export function createProgressService({ db, clock }: ServiceDeps) {
       columns: CONTRIBUTOR_COLUMNS,
       pinnable: true,
       knownAt: instant(q.knownAt, 'query', '/knownAt'),
-      async batch(on, knownAt, after, size) {
+      async batch(on, knownAt, after, size, shape) {
         const rows = await read(on, { asOf: pinnedAsOf ?? knownAt, knownAt }, after, size)
         const page = rows.slice(0, size)
         const last = page.at(-1)
-        return { items: page.map((r) => JSON.stringify(r)), next: rows.length > size && last ? { uscc: last.uscc, id: last.qualificationId } : null }
+        const next = rows.length > size && last ? { uscc: last.uscc, id: last.qualificationId } : null
+        return shape === 'cells' ? { cells: cellsOf(page, CONTRIBUTOR_COLUMNS), next } : { items: page.map((r) => JSON.stringify(r)), next }
       },
     }
   }
