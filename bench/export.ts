@@ -10,6 +10,9 @@ export interface ExportResult {
   rowsPerS: number
   peakRssMb: number
   knownAt: string | null
+  /** CPU per row: the registry's node process and its PostgreSQL backends (set by the caller, which measures them). */
+  nodeUsPerRow?: number
+  postgresUsPerRow?: number
 }
 
 export async function runExport(o: { baseUrl: string; token: string; pid: number; log: (s: string) => void }): Promise<ExportResult> {

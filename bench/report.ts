@@ -126,7 +126,7 @@ export function evaluateGoals(
             target: 'export',
             what,
             met: exported.rowsPerS >= EXPORT_ROWS_PER_S_GOAL && exported.peakRssMb <= RSS_GOAL_MB,
-            detail: `${exported.rows} rows in ${exported.totalS} s: ${exported.rowsPerS} rows/s, peak RSS ${exported.peakRssMb} MB`,
+            detail: `${exported.rows} rows in ${exported.totalS} s: ${exported.rowsPerS} rows/s, peak RSS ${exported.peakRssMb} MB${exported.nodeUsPerRow !== undefined ? `; CPU per row: node ${exported.nodeUsPerRow} µs, PostgreSQL ${exported.postgresUsPerRow} µs` : ''}`,
           },
     )
   }

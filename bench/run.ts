@@ -240,8 +240,14 @@ async function main(): Promise<number> {
       if (gone) exported = `not run: ${gone}`
       else {
         try {
-          exported = await runExport({ baseUrl: registry.url, token: readToken, pid: registry.pid, log })
-          log(`  register export: ${exported.rows} rows in ${exported.totalS} s (${exported.rowsPerS} rows/s, ${Math.round(exported.bytes / 1e6)} MB), peak RSS ${exported.peakRssMb} MB`)
+          // Rows/s depends on the machine's load; CPU per row (node and PostgreSQL) much less.
+          const cpu = new CpuMeter(registry.pid, databaseUrl, POOL_NAMES.registry)
+          await cpu.start()
+          const result = await runExport({ baseUrl: registry.url, token: readToken, pid: registry.pid, log })
+          const used = await cpu.stop(result.rows)
+          const perRow = (ms: number) => Math.round((ms * 10_000) / Math.max(1, result.rows)) / 10
+          exported = { ...result, nodeUsPerRow: perRow(used.nodeMs), postgresUsPerRow: perRow(used.postgresMs) }
+          log(`  register export: ${exported.rows} rows in ${exported.totalS} s (${exported.rowsPerS} rows/s, ${Math.round(exported.bytes / 1e6)} MB), peak RSS ${exported.peakRssMb} MB; CPU per row: node ${exported.nodeUsPerRow} µs, PostgreSQL ${exported.postgresUsPerRow} µs`)
           registryPeak = Math.max(registryPeak, exported.peakRssMb)
         } catch (error) {
           exported = `failed: ${registry.exited() ?? (error as Error).message.split('\n')[0]}`
