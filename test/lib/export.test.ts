@@ -6,6 +6,7 @@ import t from 'tap'
 import { build, newUscc } from '../helpers/app.ts'
 import { createEnterprise, grant, reader } from '../helpers/fixtures.ts'
 import { cellsOf, csvText, renderInstant } from '../../src/lib/export.ts'
+import { QUALIFICATION_COLUMNS } from '../../src/modules/qualifications/qualifications.service.ts'
 
 // Settled at once here: the test pins knownAt a second in the past (the default window is 60 s).
 const app = await build(t, { EXPORT_SETTLE_SECONDS: '0' })
@@ -45,6 +46,17 @@ t.test('NDJSON lines parse and equal the JSON items', async (t) => {
   const lines = nd.body.trimEnd().split('\n').map((l) => JSON.parse(l))
   t.same(lines, pinned.json().items)
   t.equal(lines[0].id, q1.id)
+})
+
+t.test('qualifications: CSV cells selected in SQL equal the JSON items\' fields, in the column order', async (t) => {
+  const json = await app.inject({ method: 'GET', url: base, headers: read })
+  const knownAt = json.json().items[0].knownAt
+  const pinned = `${base}&knownAt=${encodeURIComponent(knownAt)}&asOf=${encodeURIComponent(knownAt)}`
+  const items = (await app.inject({ method: 'GET', url: pinned, headers: read })).json().items
+  for (const [header, timeZone] of [['en', 'UTC'], ['zh', 'Asia/Shanghai']] as const) {
+    const csv = await app.inject({ method: 'GET', url: `${pinned}&format=csv&header=${header}&timeZone=${timeZone}`, headers: read })
+    t.equal(csv.body, csvText(cellsOf(items, QUALIFICATION_COLUMNS), QUALIFICATION_COLUMNS, { header, timeZone }, true), `${header}, ${timeZone}`)
+  }
 })
 
 t.test('same pinned knownAt: the same bytes; provenance headers', async (t) => {

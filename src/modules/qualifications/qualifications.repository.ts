@@ -86,8 +86,8 @@ export interface ListFilter {
   limit: number
 }
 
-/** A page in (grantedAt, id) order; one row more than the limit tells that another page follows. */
-export async function listDocs(db: Queryable, f: ListFilter): Promise<(QualificationDoc & { grantedAt: string; id: string })[]> {
+/** A page's statement in (grantedAt, id) order over `select`; one row more than the limit tells that another page follows. */
+function listSql(f: ListFilter, select: string): { text: string; params: unknown[] } {
   const params: unknown[] = [f.asOf, f.knownAt]
   const p = (value: unknown) => {
     params.push(value)
@@ -103,14 +103,40 @@ export async function listDocs(db: Queryable, f: ListFilter): Promise<(Qualifica
   if (f.expiringBefore) where.push(`q.valid_until <= ${p(f.expiringBefore)}::timestamptz`)
   if (f.after) where.push(`(q.granted_at, q.id) > (${p(f.after.grantedAt)}::timestamptz, ${p(f.after.id)}::uuid)`)
   const limit = p(f.limit + 1)
-  const rows = await db.query<DocRow & { granted_at: string; id: string }>(
-    `SELECT ${DOC_COLUMNS}, iso_utc(q.granted_at) AS granted_at, q.id::text AS id
+  return {
+    text: `SELECT ${select}, iso_utc(q.granted_at) AS granted_at, q.id::text AS id
      FROM ${moment('$1', '$2')} CROSS JOIN ${FROM_QUALIFICATION}
      WHERE ${where.join(' AND ')}
      ORDER BY q.granted_at, q.id LIMIT ${limit}`,
     params,
-  )
+  }
+}
+
+/** A page in (grantedAt, id) order; one row more than the limit tells that another page follows. */
+export async function listDocs(db: Queryable, f: ListFilter): Promise<(QualificationDoc & { grantedAt: string; id: string })[]> {
+  const { text, params } = listSql(f, DOC_COLUMNS)
+  const rows = await db.query<DocRow & { granted_at: string; id: string }>(text, params)
   return rows.map((r) => ({ ...toDoc(r), grantedAt: r.granted_at, id: r.id }))
+}
+
+/**
+ * The document's fields as CSV cells, in the export's column order (QUALIFICATION_COLUMNS, without
+ * `documents`), then the moment: PostgreSQL sends the values instead of JSON that node would parse.
+ */
+const CELLS = [
+  'q.id::text', 'q.uscc', 'e.name', 'e.county_code', 'q.type_code', 't.name', 'q.certificate_no', 'q.title', 'q.scope', 'q.issuer',
+  'q.issuer_level::text', 'iso_utc(q.granted_at)', 'iso_utc(q.valid_from)', 'iso_utc(q.valid_until)', 'q.batch', 'q.renews_id::text',
+  '(SELECT r.id::text FROM qualification r WHERE r.renews_id = q.id AND r.recorded_at <= m.known_at)', 's.status::text', 'q.version',
+  'iso_utc(q.recorded_at)', 'iso_utc(q.updated_at)', 'iso_utc(m.as_of)', 'iso_utc(m.known_at)',
+]
+const CELL_KEYS = CELLS.map((_, i) => `c${i}`)
+const CELLS_SQL = CELLS.map((sql, i) => `${sql} AS ${CELL_KEYS[i]}`).join(', ')
+
+/** The page listDocs reads, as rows of CSV cells. */
+export async function listCells(db: Queryable, f: ListFilter): Promise<{ cells: unknown[]; grantedAt: string; id: string }[]> {
+  const { text, params } = listSql(f, CELLS_SQL)
+  const rows = await db.query<Record<string, unknown> & { granted_at: string; id: string }>(text, params)
+  return rows.map((r) => ({ cells: CELL_KEYS.map((k) => r[k]), grantedAt: r.granted_at, id: r.id }))
 }
 
 export interface GrantContext {

@@ -6,7 +6,7 @@ import type { Transaction } from '../../db/client.ts'
 import { assertCountyAccess, type Actor } from '../../lib/actor.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { etagOf } from '../../lib/http.ts'
-import { cellsOf, type ExportColumn, type ExportSpec } from '../../lib/export.ts'
+import type { ExportColumn, ExportSpec } from '../../lib/export.ts'
 import { decodeCursor, pageOf } from '../../lib/paging.ts'
 import { isUuid, usccFromPath, uuidFromPath } from '../../lib/path-params.ts'
 import { instant, notInFuture } from '../../lib/time.ts'
@@ -44,8 +44,8 @@ function pageOfDocs(rows: Awaited<ReturnType<typeof repo.listDocs>>, limit: numb
   return { items: page.map((r) => repo.render(r)), nextCursor }
 }
 
-/** CSV columns of a qualification list export. */
-const QUALIFICATION_COLUMNS: ExportColumn[] = [
+/** CSV columns of a qualification list export, in the order of the repository's cells. */
+export const QUALIFICATION_COLUMNS: ExportColumn[] = [
   { key: 'id', zh: '资质编号' },
   { key: 'uscc', zh: '统一社会信用代码' },
   { key: 'enterprise_name', path: 'enterpriseName', zh: '企业名称' },
@@ -209,18 +209,20 @@ export function createQualificationService({ db, clock }: ServiceDeps) {
         pinnable: true,
         knownAt: base.knownAt ?? undefined,
         async batch(q, knownAt, after, size, shape) {
-          const rows = await repo.listDocs(q, {
+          const f: repo.ListFilter = {
             ...base,
             asOf: base.asOf ?? knownAt,
             knownAt,
             after: after ? { grantedAt: new Date(after[0]), id: after[1] } : undefined,
             limit: size,
-          })
-          const page = rows.slice(0, size)
-          const last = page.at(-1)
-          const next: [string, string] | null = rows.length > size && last ? [last.grantedAt, last.id] : null
-          const items = page.map((r) => repo.render(r))
-          return shape === 'cells' ? { cells: cellsOf(items.map((d) => JSON.parse(d)), QUALIFICATION_COLUMNS), next } : { items, next }
+          }
+          const rows = shape === 'cells' ? await repo.listCells(q, f) : await repo.listDocs(q, f)
+          const last = rows.length > size ? rows[size - 1] : undefined
+          const next: [string, string] | null = last ? [last.grantedAt, last.id] : null
+          if (rows.length > size) rows.length = size
+          return shape === 'cells'
+            ? { cells: (rows as Awaited<ReturnType<typeof repo.listCells>>).map((r) => r.cells), next }
+            : { items: (rows as Awaited<ReturnType<typeof repo.listDocs>>).map((r) => repo.render(r)), next }
         },
       }
     },

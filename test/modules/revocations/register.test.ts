@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import t from 'tap'
 import { bearer, build, newUscc } from '../../helpers/app.ts'
 import { certificateNo, createEnterprise, grant, reader } from '../../helpers/fixtures.ts'
+import { cellsOf, csvText } from '../../../src/lib/export.ts'
+import { REVOCATION_COLUMNS } from '../../../src/modules/revocations/revocations.service.ts'
 
 const app = await build(t, { EXPORT_SETTLE_SECONDS: '0' })
 const read = await reader()
@@ -232,6 +234,17 @@ t.test('exports: CSV for Excel, NDJSON equal to the items, same bytes for the sa
     const back = readFileSync(join(dir, 'back', 'register.csv'), 'utf8')
     t.match(back, /统一社会信用代码/, 'the Chinese header survives a round trip through LibreOffice')
     t.match(back, /'?=SUM\(A1:A9\) 抽查不合格/, 'the reason is text, not a formula')
+  }
+})
+
+t.test('CSV cells selected in SQL equal the JSON items\' fields, in the column order (every status, with and without a case)', async (t) => {
+  const knownAt = new Date().toISOString()
+  const query = `actor=${sub}&toStatus=revoked,annulled,withdrawn,suspended&knownAt=${encodeURIComponent(knownAt)}`
+  const items = (await app.inject({ method: 'GET', url: `/v1/revocations?${query}&limit=200`, headers: read })).json().items
+  t.ok(items.some((i: { viaCase: boolean }) => i.viaCase) && items.some((i: { viaCase: boolean }) => !i.viaCase), 'both kinds are compared')
+  for (const [header, timeZone] of [['en', 'UTC'], ['zh', 'Asia/Shanghai']] as const) {
+    const csv = await app.inject({ method: 'GET', url: `/v1/revocations?${query}&format=csv&header=${header}&timeZone=${timeZone}`, headers: read })
+    t.equal(csv.body, csvText(cellsOf(items, REVOCATION_COLUMNS), REVOCATION_COLUMNS, { header, timeZone }, true), `${header}, ${timeZone}`)
   }
 })
 
