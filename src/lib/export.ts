@@ -202,13 +202,14 @@ export interface CsvOptions {
 export function csvText(rows: readonly (readonly unknown[])[], columns: readonly ExportColumn[], options: CsvOptions, first: boolean): string {
   const n = columns.length
   const times = columns.map((c) => c.time)
-  let out = first ? `\uFEFF${columns.map((c) => csvField(options.header === 'zh' ? c.zh : c.key)).join(',')}\r\n` : ''
+  // Joined arrays rather than `+=`: flat strings at once, no chains of partial strings to collect.
+  const lines: string[] = first ? [columns.map((c) => csvField(options.header === 'zh' ? c.zh : c.key)).join(',')] : []
   for (const row of rows) {
-    let line = csvField(cell(row[0], times[0], options.timeZone))
-    for (let i = 1; i < n; i++) line += `,${csvField(cell(row[i], times[i], options.timeZone))}`
-    out += `${line}\r\n`
+    const fields = new Array<string>(n)
+    for (let i = 0; i < n; i++) fields[i] = csvField(cell(row[i], times[i], options.timeZone))
+    lines.push(fields.join(','))
   }
-  return out
+  return lines.length ? `${first ? '\uFEFF' : ''}${lines.join('\r\n')}\r\n` : ''
 }
 
 /** What a batch is read as: `json`, each item's JSON text (NDJSON); `cells`, each row's values in the spec's column order (CSV). */
