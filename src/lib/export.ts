@@ -1,5 +1,5 @@
 // Exports shared by every list: the whole matching set as CSV (for Excel: UTF-8 BOM, CRLF, RFC 4180
-// quoting, formula-like cells neutralised by csv-stringify) or NDJSON (the JSON items, one a line),
+// quoting, formula-like cells neutralised as csv-stringify's escape_formulas does) or NDJSON (the JSON items, one a line),
 // read from one REPEATABLE READ READ ONLY snapshot in keyset batches and streamed with backpressure,
 // so memory stays flat whatever the row count. Headers state the provenance: the knownAt used and
 // the audit chain head when the export began. With a pinned knownAt older than the settle window
