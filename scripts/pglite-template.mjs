@@ -1,9 +1,10 @@
 // Writes embedded-database templates as gzipped tarballs: a pristine one (PGlite after initdb),
 // from which a new embedded database starts in ~1.5 s instead of running initdb in WASM (~6-13 s
 // here), and, once src/ is compiled, a migrated one (every migration of this checkout applied), so
-// that the first `npm start` in a new DATA_DIR need not apply them all. Run by postinstall;
+// that the first `npm start` in a new DATA_DIR need not apply them all (also written as a data
+// directory, which that start copies instead of unpacking the tarball). Run by postinstall;
 // src/db/client.ts falls back to the pristine template, then to initdb, when one is missing.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 
@@ -29,7 +30,19 @@ if (existsSync(compiled)) {
   const { migrate } = await import(new URL('../dist/db/migrate.js', import.meta.url))
   const migrated = await createDatabase({ dataDir: 'memory://' })
   const { applied } = await migrate(migrated)
-  await write('migrated', await migrated.dump())
+  const dump = await migrated.dump()
+  await write('migrated', dump)
   await migrated.close()
   console.log(`  with ${applied.length} migrations applied`)
+  // The same as a data directory: the service's first start in a new DATA_DIR copies it natively
+  // (src/db/client.ts) instead of unpacking the tarball through PGlite's WebAssembly file system.
+  // Written beside, opened and closed once by PGlite (a clean shutdown), then renamed into place.
+  const dir = fileOf('migrated').replace(/\.tgz$/, '')
+  rmSync(`${dir}.tmp`, { recursive: true, force: true })
+  const unpacked = new PGlite(`${dir}.tmp`, { loadDataDir: dump })
+  await unpacked.waitReady
+  await unpacked.close()
+  rmSync(dir, { recursive: true, force: true })
+  renameSync(`${dir}.tmp`, dir)
+  console.log(`embedded database migrated written as a data directory (${dir})`)
 }

@@ -1,7 +1,8 @@
 // The one place that decides which database the registry talks to: a PostgreSQL server
 // (DATABASE_URL) or the embedded PGlite database. Nothing else knows which one it got.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { constants as fsConstants, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { PrismaPg } from '@prisma/adapter-pg'
+import { setFlagsFromString } from 'node:v8'
 import pg from 'pg'
 import { lockDataDir } from './data-dir-lock.ts'
 import { PrismaClient } from '../generated/prisma/client.ts'
@@ -12,6 +13,20 @@ export type { PrismaClient }
 // which is lossy for historical offsets (Asia/Shanghai in 1900 is +08:05:43).
 pg.defaults.parseInputDatesAsUTC = true
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0]
+
+/**
+ * The Prisma client, built at its first use. Only the reference data reads through Prisma; building
+ * the client (its schema's data model is deserialised then) cost ~0.1 s of every start before.
+ */
+function lazyPrisma(create: () => PrismaClient): { get(): PrismaClient; disconnect(): Promise<void> } {
+  let client: PrismaClient | undefined
+  return {
+    get: () => (client ??= create()),
+    disconnect: async () => {
+      await client?.$disconnect()
+    },
+  }
+}
 
 /** Raw SQL inside a Prisma interactive transaction, in the Queryable shape. */
 export function inTx(tx: Tx): Queryable {
@@ -159,10 +174,12 @@ function createServerDatabase(connectionString: string, max: number, timeouts?: 
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   prepared.on('error', () => {})
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
+  const prisma = lazyPrisma(() => new PrismaClient({ adapter: new PrismaPg(pool) }))
   return {
     kind: 'postgres',
-    prisma,
+    get prisma() {
+      return prisma.get()
+    },
     async query(text, params = [], name) {
       const result = await (name ? prepared.query({ name, text, values: params }) : pool.query({ text, values: params }))
       return result.rows
@@ -275,7 +292,7 @@ function createServerDatabase(connectionString: string, max: number, timeouts?: 
     pools: () =>
       ([['adhoc', pool], ['prepared', prepared]] as const).map(([name, p]) => ({ pool: name, max, total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount })),
     async close() {
-      await prisma.$disconnect()
+      await prisma.disconnect()
       await Promise.all([pool.end(), prepared.end()])
     },
   }
@@ -295,6 +312,37 @@ function embeddedTemplate(kind: 'template' | 'migrated' = 'template'): Blob | un
   }
 }
 
+/**
+ * The migrated template as a data directory (scripts/pglite-template.mjs writes it beside the
+ * tarball), if present. A new data directory copied from it natively starts as a restart does;
+ * the tarball through PGlite's loadDataDir is gunzipped in web streams and written file by file
+ * through the WebAssembly file system (about 1.5 s of CPU here against ~0.1 s for the copy).
+ */
+function embeddedTemplateDir(kind: 'migrated'): string | undefined {
+  try {
+    const { version } = JSON.parse(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8'))
+    const dir = new URL(`../../node_modules/.cache/haopin-registry/pglite-${version}-${kind}/`, import.meta.url).pathname
+    return existsSync(`${dir}PG_VERSION`) ? dir : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Copies a template data directory to `pgdata`: into a side directory first, renamed into place
+ * once complete, so that a start interrupted mid-copy leaves no half data directory behind (the
+ * next start copies again). Copy-on-write clones where the file system has them.
+ */
+function copyDataDir(from: string, pgdata: string): void {
+  const partial = `${pgdata}.partial`
+  rmSync(partial, { recursive: true, force: true })
+  cpSync(from, partial, { recursive: true, mode: fsConstants.COPYFILE_FICLONE })
+  renameSync(partial, pgdata)
+}
+
+/** V8's WebAssembly tier-up budget while an embedded database is open (see createEmbeddedDatabase). */
+const EMBEDDED_WASM_TIERING_BUDGET = 60_000_000
+
 /** The embedded database's buffer cache (see createEmbeddedDatabase). */
 export const EMBEDDED_SHARED_BUFFERS = '16MB'
 
@@ -306,7 +354,19 @@ async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migra
   const lock = inMemory ? undefined : lockDataDir(dataDir)
   // A new database starts from an install-time template rather than running initdb in WASM: empty,
   // or for the service's own start (server.ts) with the install's migrations already applied.
+  const templateDir = !inMemory && newFrom === 'migrated' && !existsSync(pgdata) ? embeddedTemplateDir('migrated') : undefined
+  if (templateDir) copyDataDir(templateDir, pgdata)
   const loadDataDir = inMemory || !existsSync(pgdata) ? ((newFrom === 'migrated' ? embeddedTemplate('migrated') : undefined) ?? embeddedTemplate()) : undefined
+  // PGlite is PostgreSQL compiled to WebAssembly. V8 runs it first as baseline (Liftoff) code and
+  // recompiles a function with its optimising compiler (TurboFan, on background threads) once the
+  // function has run through a budget of roughly 1.8 MB of code. Opening the database runs large
+  // parts of PostgreSQL's start-up a few times only, yet crossed that budget in enough functions
+  // to spend 1.5–1.9 s of CPU recompiling them before the registry was ready (measured per thread;
+  // none with --liftoff-only). A 60 MB budget leaves start-up code on the baseline tier (0.7 s)
+  // while what a running database repeats (its executor, scans, index lookups) still reaches
+  // TurboFan: a 200,000-row scan and 6,000 short statements took no more CPU than before.
+  // Process-wide, and only here: a registry on a PostgreSQL server never changes it.
+  setFlagsFromString(`--wasm-tiering-budget=${EMBEDDED_WASM_TIERING_BUDGET}`)
   // Loaded only here: the embedded engine adds about 40 MB to a process that never uses it.
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')])
   // shared_buffers: PGlite zeroes its shared memory in WebAssembly at every start, which at
@@ -320,7 +380,7 @@ async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migra
     lock?.release()
     throw error
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) })
+  const prisma = lazyPrisma(() => new PrismaClient({ adapter: new PrismaPGlite(lite) }))
   const session: Session = {
     query: async (text, params = []) => (await lite.query<never>(text, params)).rows,
     exec: async (sql) => {
@@ -329,7 +389,9 @@ async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migra
   }
   return {
     kind: 'embedded',
-    prisma,
+    get prisma() {
+      return prisma.get()
+    },
     query: (text, params = []) => session.query(text, params),
     // PGlite runs a transaction's statements in the order they are sent and commits when fn resolves.
     transaction: (fn) =>
@@ -364,7 +426,7 @@ async function createEmbeddedDatabase(dataDir: string, newFrom: 'empty' | 'migra
     // One in-process connection.
     pools: () => [{ pool: 'embedded', max: 1, total: 1, idle: 1, waiting: 0 }],
     async close() {
-      await prisma.$disconnect()
+      await prisma.disconnect()
       await lite.close()
       lock?.release()
     },
