@@ -1,9 +1,10 @@
 // Exports shared by every list: the whole matching set as CSV (for Excel: UTF-8 BOM, CRLF, RFC 4180
-// quoting, formula-like cells neutralised as csv-stringify's escape_formulas does) or NDJSON (the JSON items, one a line),
+// quoting, formula-like cells neutralised by csv-stringify's escape_formulas) or NDJSON (the JSON items, one a line),
 // read from one REPEATABLE READ READ ONLY snapshot in keyset batches and streamed with backpressure,
 // so memory stays flat whatever the row count. Headers state the provenance: the knownAt used and
 // the audit chain head when the export began. With a pinned knownAt older than the settle window
 // the same URL gives the same bytes (design §3.9).
+import { stringify } from 'csv-stringify/sync'
 import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type TSchema } from 'typebox'
@@ -169,27 +170,6 @@ function cell(v: unknown, time: boolean | undefined, timeZone: 'UTC' | 'Asia/Sha
   return String(v)
 }
 
-const NEEDS_QUOTES = /[\r\n",]/
-
-/**
- * One CSV field, as csv-stringify 6 writes it with the options the registry uses (record_delimiter
- * CRLF, quoted_match /[\r\n",]/, escape_formulas; test/lib/export-csv.test.ts checks it equals the
- * library's output): a text starting with = + - @ tab CR or their full-width forms gets a leading
- * `'` (formula injection; every cell is text here, so a negative number is prefixed too), and a
- * field with a comma, quote, CR or LF is quoted with its quotes doubled. Written here because the
- * library's per-field work was half of an export's node CPU.
- */
-export function csvField(v: string | null): string {
-  if (v === null || v === '') return ''
-  switch (v.charCodeAt(0)) {
-    case 0x3d: case 0x2b: case 0x2d: case 0x40: case 0x09: case 0x0d:
-    case 0xff1d: case 0xff0b: case 0xff0d: case 0xff20:
-      v = `'${v}`
-  }
-  if (!NEEDS_QUOTES.test(v)) return v
-  return `"${v.replaceAll('"', '""')}"`
-}
-
 export interface CsvOptions {
   header: 'en' | 'zh'
   timeZone: 'UTC' | 'Asia/Shanghai'
@@ -202,14 +182,15 @@ export interface CsvOptions {
 export function csvText(rows: readonly (readonly unknown[])[], columns: readonly ExportColumn[], options: CsvOptions, first: boolean): string {
   const n = columns.length
   const times = columns.map((c) => c.time)
-  // Joined arrays rather than `+=`: flat strings at once, no chains of partial strings to collect.
-  const lines: string[] = first ? [columns.map((c) => csvField(options.header === 'zh' ? c.zh : c.key)).join(',')] : []
-  for (const row of rows) {
-    const fields = new Array<string>(n)
-    for (let i = 0; i < n; i++) fields[i] = csvField(cell(row[i], times[i], options.timeZone))
-    lines.push(fields.join(','))
-  }
-  return lines.length ? `${first ? '\uFEFF' : ''}${lines.join('\r\n')}\r\n` : ''
+  const text = rows.map((row) => {
+    const fields = new Array<string | null>(n)
+    for (let i = 0; i < n; i++) fields[i] = cell(row[i], times[i], options.timeZone)
+    return fields
+  })
+  const header = columns.map((c) => (options.header === 'zh' ? c.zh : c.key))
+  // Quoting and formula escaping are csv-stringify's, a well-kept library's, not the registry's own: its
+  // per-field work is about a quarter of the register export's CPU per row (docs/performance.md), kept.
+  return stringify(first ? [header, ...text] : text, { bom: first, record_delimiter: '\r\n', quoted_match: /[\r\n",]/, escape_formulas: true })
 }
 
 /** What a batch is read as: `json`, each item's JSON text (NDJSON); `cells`, each row's values in the spec's column order (CSV). */
