@@ -48,4 +48,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 # Migrations run here first unless MIGRATE_ON_START=false (then: node --import tsx scripts/migrate.ts).
 # The node options of package.json's start script (a heap limit makes V8 collect at about 1.4x the live
 # heap instead of 4x: README, "Operating it"); test/packaging/docker.test.ts holds the two equal.
-CMD ["node", "--max-old-space-size=512", "dist/server.js"]
+CMD ["node", "--max-old-space-size=512", "--max-semi-space-size=32", "dist/server.js"]

@@ -167,12 +167,13 @@ t.test('Dockerfile: multi-stage on a current Node LTS, non-root, starts the comp
   t.ok(instructions.some((i) => i.op === 'RUN' && /npm run build/.test(i.args)), 'the build stage compiles src/')
   t.ok(lastStage.some((i) => i.op === 'COPY' && /\/app\/dist/.test(i.args)), 'the runtime stage takes dist/')
   t.match(start, /^\[/, 'exec form, so SIGTERM reaches Node')
-  // The image runs the service with the node options npm start gives it (the heap limit).
+  // The image runs the service with the node options npm start gives it (the heap limit, the young generation's size).
   const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts
   const npmStart = scripts.start!.trim().split(/\s+/)
   const cmd = JSON.parse(lastStage.filter((i) => i.op === 'CMD').pop()?.args ?? '[]') as string[]
   t.same(cmd.slice(cmd.indexOf('node') + 1), npmStart.slice(npmStart.indexOf('node') + 1), 'CMD passes node the options and script of the start script')
   t.ok(npmStart.some((w) => /^--max-old-space-size=\d+$/.test(w)), 'npm start sets a heap limit')
+  t.ok(npmStart.some((w) => /^--max-semi-space-size=\d+$/.test(w)), 'npm start sizes the young generation (fewer collections while exports and imports stream)')
   const pkg = JSON.parse(read('package.json')) as { dependencies?: Record<string, string> }
   t.ok(!/tsx/.test(start) || pkg.dependencies?.tsx, 'a start that loads TypeScript through tsx has tsx as a production dependency (dev dependencies are pruned from the image)')
   t.ok(lastStage.some((i) => i.op === 'COPY' && /prisma/.test(i.args)), 'the migrations are in the runtime image')
