@@ -47,5 +47,6 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 # Exec form so SIGTERM reaches Node, whose close-with-grace handler drains requests.
 # Migrations run here first unless MIGRATE_ON_START=false (then: node --import tsx scripts/migrate.ts).
 # The node options of package.json's start script (a heap limit makes V8 collect at about 1.4x the live
-# heap instead of 4x: README, "Operating it"); test/packaging/docker.test.ts holds the two equal.
+# heap instead of 4x; a 32 MB semi-space lets streamed rows die young: README, "Operating it");
+# test/packaging/docker.test.ts holds the two equal.
 CMD ["node", "--max-old-space-size=512", "--max-semi-space-size=32", "dist/server.js"]
