@@ -3,13 +3,13 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.ts'
 import { createDatabase, databaseTimeouts, type Database } from './db/client.ts'
 import authPlugin from './plugins/auth.ts'
-import errorsPlugin, { clientErrorHandler, frameworkErrors, SECURITY_HEADERS } from './plugins/errors.ts'
+import errorsPlugin, { clientErrorHandler, frameworkErrors } from './plugins/errors.ts'
+import securityHeaders, { SECURITY_HEADERS } from './plugins/security-headers.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import bodyEncodingPlugin from './plugins/body-encoding.ts'
@@ -108,7 +108,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   // Hooks every request passes through are synchronous (no promise per request).
   app.addHook('onRequest', (request, reply, next) => {
-    // Before helmet's hook has run: its headers are added by hand.
+    // Before the security headers' hook has run: they are added here.
     if (closing) return next(new AppError('not_ready', 'this instance is shutting down; retry (another instance may answer)', {}, { ...SECURITY_HEADERS, 'retry-after': '1', connection: 'close' }))
     inFlight++
     counted.add(request)
@@ -165,7 +165,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
 
   await app.register(errorsPlugin)
-  await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } })
+  await app.register(securityHeaders)
   if (config.corsOrigins !== false) {
     await app.register(cors, {
       origin: config.corsOrigins,

@@ -6,6 +6,7 @@ import { AppError, PROBLEM_CODES, problemBody, problems, type FieldError, type P
 import { detailZh, fieldMessageZh, preferredLanguage, PROBLEMS_ZH } from '../lib/problems-zh.ts'
 import { INSTANT_FORMS } from '../lib/time.ts'
 import { databaseFailure } from '../db/failures.ts'
+import { SECURITY_HEADERS } from './security-headers.ts'
 
 /** Seconds a caller is asked to wait when the database is unavailable. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5
@@ -133,24 +134,6 @@ export function localizeBatch<T extends { items: { problem?: unknown }[] }>(requ
     return { ...item, problem: { ...problem, title: body.title, detail: body.detail, ...(body.errors ? { errors: body.errors } : {}) } }
   })
   return { ...result, items }
-}
-
-/**
- * The security headers helmet sets (src/app.ts), for answers given before any hook runs: the
- * router's failures and the HTTP parser's (431). Kept equal to helmet's by test/reliability/framework-errors.test.ts.
- */
-export const SECURITY_HEADERS: Record<string, string> = {
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'cross-origin',
-  'origin-agent-cluster': '?1',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-dns-prefetch-control': 'off',
-  'x-download-options': 'noopen',
-  'x-frame-options': 'SAMEORIGIN',
-  'x-permitted-cross-domain-policies': 'none',
-  'x-xss-protection': '0',
 }
 
 /**

@@ -3,7 +3,7 @@
 // plain JSON; the request that was running completes.
 import { connect } from 'node:net'
 import t from 'tap'
-import { SECURITY_HEADERS } from '../../src/plugins/errors.ts'
+import { SECURITY_HEADERS } from '../../src/plugins/security-headers.ts'
 import { buildWithRoutes } from '../helpers/app.ts'
 
 t.test('a request arriving during shutdown is a problem document', async (t) => {
