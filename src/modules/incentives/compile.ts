@@ -35,14 +35,13 @@ export interface SetQuery {
 /** The qualification types that count as a listing, in code order (an SQL array): what `listingTypes` and the guard hold. */
 export const LISTING_TYPES_SQL = 'ARRAY(SELECT lt.code FROM qualification_type lt WHERE lt.counts_as_listing ORDER BY lt.code)'
 
+/**
+ * A row of the answer: the enterprise and its answer as the list and the export send it
+ * (EligibilityItem, as JSON text). Nothing else is selected: every other column would be decoded
+ * by the driver for each row of every page and then thrown away.
+ */
 export interface SetRow {
   uscc: string
-  name: string
-  county_code: string
-  result: 'met' | 'not_met' | 'unknown'
-  failed: string[]
-  unknown: string[]
-  /** The enterprise with its answer as the list and the export send it (EligibilityItem), as JSON text. */
   item: string
 }
 
@@ -143,7 +142,7 @@ export function compileSet(program: ProgramScope, ruleSet: RuleSetRef | null, q:
   if (q.after && !driver) where.push(`e.uscc > ${p.add(q.after, '::text')}`)
   if (q.result !== 'all') where.push(`R.result = ${p.add(RESULT_OF[q.result], '::text')}`)
   if (q.result === 'eligible' && ruleSet && !driver) where.push(...necessaryForMet(ruleSet.rules, p, knownAt))
-  const text = `SELECT e.uscc::text AS uscc, ev.name, ev.county_code::text AS county_code, R.result, R.failed, R.unknown, ${ITEM_SQL} AS item
+  const text = `SELECT e.uscc::text AS uscc, ${ITEM_SQL} AS item
     FROM ${from} ${enterpriseVersionAt('e', asOf, knownAt)}
     CROSS JOIN LATERAL (SELECT ${leafCols.length ? leafCols.join(', ') : 'NULL AS none'} OFFSET 0) L
     CROSS JOIN LATERAL (SELECT CASE WHEN ${all} IS TRUE THEN 'met' WHEN ${all} IS FALSE THEN 'not_met' ELSE 'unknown' END AS result,

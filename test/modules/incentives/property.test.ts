@@ -172,12 +172,13 @@ t.test('the set answer equals the single answer', async (t) => {
             continue
           }
           compared++
-          const a = { result: row.result, failed: row.failed, unknown: row.unknown }
+          const sent = JSON.parse(row.item) as { result: 'eligible' | 'not_eligible' | 'unknown'; failedConditions: string[]; unknownConditions: string[] }
+          const a = { result: ({ eligible: 'met', not_eligible: 'not_met', unknown: 'unknown' } as const)[sent.result], failed: sent.failedConditions, unknown: sent.unknownConditions }
           const b = { result: single.result, failed: single.failedConditions, unknown: single.unknownConditions }
           if (JSON.stringify(a) !== JSON.stringify(b)) {
             throw new Error(`${uscc} at ${asOf.toISOString()} known ${knownAt.toISOString()}: SQL ${JSON.stringify(a)} ≠ rules ${JSON.stringify(b)}\n${JSON.stringify(checked.rules)}\n${JSON.stringify(f.facts)}`)
           }
-          // The item the list and the export send says the same, in the schema's words and order.
+          // The whole item the list and the export send, in the schema's words and order.
           const item = JSON.stringify({
             uscc, name: f.name, countyCode: f.facts.enterprise!.countyCode,
             result: ({ met: 'eligible', not_met: 'not_eligible', unknown: 'unknown' } as const)[single.result], failedConditions: b.failed, unknownConditions: b.unknown,
@@ -208,7 +209,7 @@ t.test('result=eligible, whole or paged, is the met part of the whole answer', a
           ? { code: 'PROP_COUNTY', name: '县级项目', level: 'county', countyCode: '371425', validFrom: day(1), validUntil: day(7) }
           : { code: 'PROP_CITY', name: '市级项目', level: 'city', countyCode: null, validFrom: day(1), validUntil: null }
         const rs = { version: 1, effectiveFrom: day(0), recordedAt: day(0), rules: checked.rules }
-        const met = (await evaluateSet(db, program, rs, { asOf, knownAt, result: 'all', limit: null })).filter((r) => r.result === 'met')
+        const met = (await evaluateSet(db, program, rs, { asOf, knownAt, result: 'all', limit: null })).filter((r) => (JSON.parse(r.item) as { result: string }).result === 'eligible')
         const whole = await evaluateSet(db, program, rs, { asOf, knownAt, result: 'eligible', limit: null, listingTypes })
         const paged: typeof whole = []
         let after: string | undefined
