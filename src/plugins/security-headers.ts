@@ -2,9 +2,10 @@
 // options below, computed once at start-up and then set with one `reply.headers` per request.
 //
 // Why not @fastify/helmet: it calls `helmet(options)` again for every request (building the whole
-// middleware chain anew) in two hooks, one of them async. On the read paths that was about a third
-// of the registry's node CPU per request (docs/performance.md, "2026-12-01, second session"); the
-// headers it produced are the same for every route here, because no route configures helmet itself.
+// middleware chain anew) in two hooks, one of them async. On a GET of one enterprise that was about
+// two-fifths of the registry's node CPU per request (0.104–0.112 → 0.060–0.062 ms; docs/performance.md,
+// "2026-12-01, second session"). The headers it produced are the same for every route here,
+// because no route configures helmet itself.
 import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 import type { IncomingMessage, ServerResponse } from 'node:http'
