@@ -146,6 +146,36 @@ export async function startServer(opts: StartOptions): Promise<Server> {
   }
 }
 
+/**
+ * The registry's unhandled errors (pino lines at level error or above) in its log, one summary
+ * each (distinct ones, with a count): what a 5xx in a run was, so that a rare one seen in CI can be
+ * diagnosed from CI's output alone.
+ */
+export function loggedErrors(file: string, max = 5): string[] {
+  let text = ''
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return []
+  }
+  const seen = new Map<string, number>()
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue
+    let entry: { level?: number; msg?: string; err?: { type?: string; code?: string; message?: string; stack?: string }; req?: { method?: string; url?: string } }
+    try {
+      entry = JSON.parse(line)
+    } catch {
+      continue
+    }
+    if ((entry.level ?? 0) < 50) continue
+    const err = entry.err
+    const at = err?.stack?.split('\n').slice(1, 4).map((l) => l.trim()).join(' < ') ?? ''
+    const key = `${entry.msg ?? ''}: ${err?.type ?? ''}${err?.code ? ` ${err.code}` : ''} ${err?.message ?? ''}${at ? ` (${at})` : ''}`
+    seen.set(key, (seen.get(key) ?? 0) + 1)
+  }
+  return [...seen].slice(0, max).map(([key, n]) => `${n}× ${key}`)
+}
+
 function tail(file: string): string {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n')

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { nextWriteSerial, prepareDataset, sampleSuspendable, sampleUsccs, withClient } from './dataset.ts'
 import { detectTool, runLoad, writeMix, type LoadOptions, type LoadResult, type ReadSpec, type Tool, type WriteSpec } from './load.ts'
-import { AUDIENCE, benchKeys, ISSUER, memoryOf, ROOT, RssSampler, startCommand, startServer, type BenchKeys, type Server, type StartOptions } from './processes.ts'
+import { AUDIENCE, benchKeys, ISSUER, loggedErrors, memoryOf, ROOT, RssSampler, startCommand, startServer, type BenchKeys, type Server, type StartOptions } from './processes.ts'
 import { summariseProfile, type ProfileSummary } from './profile.ts'
 import { CpuMeter, type CpuUse } from './cpu.ts'
 import { DbActivitySampler, type DbActivity } from './db-activity.ts'
@@ -309,6 +309,8 @@ async function main(): Promise<number> {
     if (row.server === 'registry' && (row.ratioRps === undefined || !Number.isFinite(row.ratioRps) || !Number.isFinite(row.ratioP99!))) problems.push(`${row.label}: no ratio to (B)`)
     if (row.id === 'writes' && r.non2xx + r.socketErrors > 0) log(`  note: write mix had ${r.non2xx} non-2xx and ${r.socketErrors} socket errors: ${JSON.stringify(r.statuses)}`)
   }
+  const unhandled = loggedErrors(registry.logFile)
+  if (unhandled.length > 0) log(`  the registry logged unhandled errors (${registry.logFile}):\n    ${unhandled.join('\n    ')}`)
   if (!rows.find((r) => r.id === 'B')?.result) problems.push('baseline (B) has no result: no ratio can be computed')
   if (typeof caseFlow === 'string') problems.push(`cases: ${caseFlow}`)
   else if (caseFlow && (caseFlow.cases === 0 || Object.keys(caseFlow.errors).length > 0)) problems.push(`cases: ${caseFlow.cases} cases completed, errors ${JSON.stringify(caseFlow.errors)}`)
