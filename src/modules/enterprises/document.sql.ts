@@ -4,8 +4,7 @@
 // other reader computes them with this SQL.
 //
 // Every table this SQL reads feeds the documents, so each needs a trigger that marks the stored
-// documents it affects stale, by calling enterprise_document_stale() (migrations 20261126001500,
-// 20261126001700 and 20261201020000, which records the enterprise in enterprise_document_change): enterprise,
+// documents it affects stale (migrations 20261126001500 and 20261126001700): enterprise,
 // cultivation_listing, qualification, qualification_event, qualification_type, county. A new
 // table read here without such a trigger would let stored documents go stale unseen.
 import { publicDocument } from '../public/public.sql.ts'

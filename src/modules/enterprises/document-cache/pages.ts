@@ -4,7 +4,7 @@
 import type { Database, Queryable } from '../../../db/client.ts'
 import { brandStatusAt, statusAt } from '../../qualifications/status.sql.ts'
 import type { ListEnterprisesFilter } from '../enterprises.schemas.ts'
-import { freshAmong, someStale, staleAt, staleExists } from './freshness.ts'
+import { freshAt, staleExists } from './freshness.ts'
 
 
 /**
@@ -15,7 +15,7 @@ import { freshAmong, someStale, staleAt, staleExists } from './freshness.ts'
 const freshDocumentJoin = (uscc: string, at: string) =>
   // One primary-key probe per row of the page (OFFSET 0: never a merge join over the whole table).
   `LEFT JOIN LATERAL (SELECT s.doc, s.etag, s.summary FROM enterprise_document s
-     WHERE s.uscc = ${uscc} AND ${freshAmong('s', at)} OFFSET 0) sdoc ON true`
+     WHERE s.uscc = ${uscc} AND ${freshAt('s', at)} OFFSET 0) sdoc ON true`
 
 /** How many stale documents a brand-status page reads by index before it falls back to a scan. */
 const STALE_BY_INDEX = 1000
@@ -27,9 +27,9 @@ const STALE_BY_INDEX = 1000
  * stale ones and without `item`: compute those), read from the row the page found rather than by
  * a second probe.
  *
- * The stale documents are collected first, in the statement's own snapshot: from the changes
- * table and by the fresh_until index while there are at most STALE_BY_INDEX of them (the normal
- * case: the refresher keeps up), by a scan otherwise (a backlog, e.g. after a migration). The shape does not depend on the
+ * The stale documents are collected first, in the statement's own snapshot: by the fresh_until
+ * index while there are at most STALE_BY_INDEX of them (the normal case: the refresher keeps
+ * up), by a scan otherwise (a backlog, e.g. after a migration). The shape does not depend on the
  * planner's estimate of how many are stale, which histograms get wrong as time passes. Then:
  *  - every other enterprise is filtered by its stored brand status, a range of the
  *    (county_code, brand_status, uscc) or (brand_status, uscc) index, each row then checked
@@ -62,9 +62,9 @@ function brandStatusPageSql(o: {
     const all = o.after ? [...conditions, `${key} > ${o.after}`] : conditions
     return `SELECT ${key} AS uscc, ${item} AS item FROM ${from} ${all.length ? `WHERE ${all.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${o.limit}`
   }
-  // Rows not in `stale` are fresh at `at`, so their stored columns are the answer.
+  // Rows not in `stale` have fresh_until > at: fresh, so their stored columns are the answer.
   const storedItem = o.item ? `d.${o.item}` : undefined
-  const fresh = o.freshOnly ? freshAmong('d', o.at) : 'NOT (d.uscc = ANY (SELECT uscc FROM stale))'
+  const fresh = o.freshOnly ? freshAt('d', o.at) : 'NOT (d.uscc = ANY (SELECT uscc FROM stale))'
   const stored = [`d.brand_status = ${o.status}`, ...(o.county ? [`d.county_code = ${o.county}`] : []), fresh]
   const where = o.county ? [`e.county_code = ${o.county}`, ...o.where] : o.where
   // Walking the stored status in USCC order, each row checked against the other filters on its
@@ -83,11 +83,12 @@ function brandStatusPageSql(o: {
   if (o.freshOnly) return freshPage
   const candidates = `(SELECT c.uscc, c.cultivation_stage FROM stale d CROSS JOIN LATERAL (
     SELECT e.uscc, e.cultivation_stage FROM ${o.from} WHERE ${['e.uscc = d.uscc', ...where].join(' AND ')} OFFSET 0) c OFFSET 0) e`
-  return `WITH few AS MATERIALIZED (${someStale(o.at, String(STALE_BY_INDEX + 1))}),
+  return `WITH few AS MATERIALIZED (
+      SELECT sd.uscc FROM enterprise_document sd WHERE sd.fresh_until <= ${o.at} ORDER BY sd.fresh_until LIMIT ${STALE_BY_INDEX + 1}),
     stale AS MATERIALIZED (
       SELECT uscc FROM few WHERE (SELECT count(*) FROM few) <= ${STALE_BY_INDEX}
       UNION ALL
-      SELECT sd.uscc FROM enterprise_document sd WHERE (SELECT count(*) FROM few) > ${STALE_BY_INDEX} AND ${staleAt('sd', o.at)})
+      SELECT sd.uscc FROM enterprise_document sd WHERE (SELECT count(*) FROM few) > ${STALE_BY_INDEX} AND sd.fresh_until <= ${o.at})
     SELECT uscc, item FROM ((${freshPage})
     UNION ALL (${select('e.uscc', candidates, [`${brandStatusAt('e', o.at, o.at)} = ${o.status}`])})) page ORDER BY uscc LIMIT ${o.limit}`
 }

@@ -4,7 +4,7 @@
 import { ADVISORY_LOCKS } from '../../../db/advisory-locks.ts'
 import type { Database, Queryable } from '../../../db/client.ts'
 import { enterpriseDocumentSql, publicDocumentColumn, type EnterpriseDocument } from '../document.sql.ts'
-import { freshAmong, freshAt, freshUntil, someStale } from './freshness.ts'
+import { freshAt, freshUntil } from './freshness.ts'
 
 // USCCs compare as bpchar[] (the column's type): against text[] the column is cast and its index
 // cannot be used.
@@ -13,19 +13,14 @@ const LIVE_MANY = enterpriseDocumentSql('e.uscc = ANY($1::bpchar[])', '$2::times
 const AT_MOMENT = enterpriseDocumentSql('e.uscc = $1', '$2::timestamptz', '', 'least($3::timestamptz, statement_timestamp())')
 
 const STORED_ONE = `SELECT doc, etag FROM enterprise_document d WHERE uscc = $1 AND ${freshAt('d', '$2')}`
-const STORED_MANY = `SELECT uscc, doc, etag, summary FROM enterprise_document d WHERE uscc = ANY($1::bpchar[]) AND ${freshAmong('d', '$2')}`
+const STORED_MANY = `SELECT uscc, doc, etag, summary FROM enterprise_document d WHERE uscc = ANY($1::bpchar[]) AND ${freshAt('d', '$2')}`
 
-// Builds and returns the documents, stores each one whose row no other refresh has stored since
-// the statement's snapshot (refresh_no), and, where it stored, removes the changes it read: by
-// their seq, so that a change committed after the snapshot (a row it did not read, or one whose
-// seq moved) stays and keeps the document stale. A refresh overtaken by another is not stored
-// and leaves the changes it read for the next one. A change row another transaction holds (a
-// writer recording a new change) is left too, without waiting: the background refresh never
-// waits for a writer, so a writer that waits for it cannot close a cycle.
+// Builds and returns the documents, and stores each one whose row no change has marked since the
+// statement's snapshot: a concurrent change either committed before it (and is in the document)
+// or bumps `mark`, and then the UPDATE's recheck of the newer row version leaves it stale.
 const REFRESH = `
 WITH built AS (
-  SELECT d.refresh_no, dc.seq AS change_seq, b.* FROM enterprise_document d
-  LEFT JOIN enterprise_document_change dc ON dc.uscc = d.uscc
+  SELECT d.mark, b.* FROM enterprise_document d
   JOIN (${enterpriseDocumentSql(
     'e.uscc = ANY($1::bpchar[])',
     '$2::timestamptz',
@@ -34,14 +29,8 @@ WITH built AS (
 ), stored AS (
   UPDATE enterprise_document d
   SET doc = b.doc, etag = b.etag, summary = b.summary, public_doc = b.public_doc, county_code = b.county_code, brand_status = b.brand_status,
-      fresh_until = b.fresh_until, refreshed_at = $2, refresh_no = d.refresh_no + 1
-  FROM built b WHERE d.uscc = b.uscc AND d.refresh_no = b.refresh_no
-  RETURNING d.uscc
-), reached AS (
-  DELETE FROM enterprise_document_change dc WHERE dc.uscc IN (
-    SELECT x.uscc FROM enterprise_document_change x JOIN built b ON b.uscc = x.uscc
-    WHERE x.seq = b.change_seq AND x.uscc IN (SELECT uscc FROM stored)
-    FOR UPDATE OF x SKIP LOCKED)
+      fresh_until = b.fresh_until, refreshed_at = $2
+  FROM built b WHERE d.uscc = b.uscc AND d.mark = b.mark
 )
 SELECT uscc, doc, etag, summary FROM built ORDER BY uscc`
 
@@ -109,11 +98,11 @@ export async function currentPublicDocument(db: Queryable, uscc: string): Promis
 }
 
 /**
- * Refreshes up to `limit` stale documents (changed since, oldest change first, or past their
- * fresh_until, oldest first); returns how many it looked at, or 0 when another instance is
- * refreshing. Rows a write is refreshing right now are skipped (their writer holds them; a later
- * pass takes them), and the rows taken are locked before they are built, so the refresh never
- * waits for a writer and makes a writer wait for one small batch at most.
+ * Refreshes up to `limit` stale documents (changed since, or past their fresh_until), oldest
+ * first; returns how many it looked at, or 0 when another instance is refreshing. Rows a write
+ * is changing right now are skipped (their writer holds them; a later pass takes them), and the
+ * rows taken are locked before they are built, so the refresh neither waits for writers nor
+ * makes writers wait longer than one small batch.
  */
 export async function refreshStale(db: Database, limit: number, now: Date): Promise<number> {
   return db.transaction(async (tx) => {
@@ -122,12 +111,9 @@ export async function refreshStale(db: Database, limit: number, now: Date): Prom
     // A refresh is a cache fill: if a crash loses it, its rows are simply stale again. Not
     // waiting for its WAL to reach the disk keeps its flushes out of the writers' way.
     await tx.query('SET LOCAL synchronous_commit = off')
-    // FOR NO KEY UPDATE: the lock the refresh's UPDATE takes anyway.
     const stale = await tx.query<{ uscc: string }>(
-      `SELECT d.uscc FROM enterprise_document d WHERE d.uscc IN (${someStale('$1::timestamptz', '$2::int')})
-       ORDER BY d.uscc LIMIT $2 FOR NO KEY UPDATE OF d SKIP LOCKED`,
+      'SELECT uscc FROM enterprise_document WHERE fresh_until <= $1 ORDER BY fresh_until LIMIT $2 FOR UPDATE SKIP LOCKED',
       [now, limit],
-      'enterprise_documents_stale',
     )
     if (stale.length > 0) await refreshDocuments(tx, stale.map((r) => r.uscc), now)
     return stale.length
@@ -136,9 +122,6 @@ export async function refreshStale(db: Database, limit: number, now: Date): Prom
 
 /** How many stored documents wait to be rebuilt (answered live meanwhile), for the metrics endpoint. */
 export async function staleCount(db: Queryable): Promise<number> {
-  const [row] = await db.query<{ stale: string }>(
-    `SELECT count(*)::text AS stale FROM (SELECT uscc FROM enterprise_document WHERE fresh_until <= statement_timestamp()
-                                        UNION SELECT uscc FROM enterprise_document_change) s`,
-  )
+  const [row] = await db.query<{ stale: string }>('SELECT count(*)::text AS stale FROM enterprise_document WHERE fresh_until <= statement_timestamp()')
   return Number(row?.stale ?? 0)
 }
