@@ -161,7 +161,7 @@ export function loggedErrors(file: string, max = 5): string[] {
   const seen = new Map<string, number>()
   for (const line of text.split('\n')) {
     if (!line.startsWith('{')) continue
-    let entry: { level?: number; msg?: string; err?: { type?: string; code?: string; message?: string; stack?: string }; req?: { method?: string; url?: string } }
+    let entry: { level?: number; msg?: string; err?: { type?: string; code?: string; message?: string; stack?: string } }
     try {
       entry = JSON.parse(line)
     } catch {
