@@ -30,6 +30,7 @@ cpu() { # jiffies of all postgres processes, and of the registry
 DATABASE_URL="$DB$([[ $DB == *\?* ]] && echo "&" || echo "?")options=-c%20track_functions%3Dpl" DATA_DIR="$work/data" PORT=3999 LOG_LEVEL=${LOG_LEVEL:-warn} MIGRATE_ON_START=false node dist/server.js > "$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 120); do curl -sf http://127.0.0.1:3999/readyz > /dev/null && break; sleep 0.5; done
+curl -sf http://127.0.0.1:3999/readyz > /dev/null || { echo "the registry did not get ready within 60 s:" >&2; cat "$work/server.log" >&2; exit 1; }
 token=$(DATA_DIR="$work/data" DATABASE_URL="$DB" npm run -s token)
 mix() { (cd bench/lua && BENCH_TOKEN=$token BENCH_USCCS="$work/usccs" BENCH_QIDS="$work/$3" BENCH_SERIAL=$((serial + $2)) BENCH_TAG="tp$RANDOM" \
   wrk -t1 -c50 -d"$1"s -s write-mix.lua http://127.0.0.1:3999); }
