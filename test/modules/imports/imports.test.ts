@@ -205,7 +205,14 @@ t.test('a multipart upload is the same as the file as the body', async (t) => {
 })
 
 t.test('a file wrong as a whole is a 422 problem in Chinese, and no job is made', async (t) => {
-  const [before] = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_job')
+  // Every request below carries a request id of its own, which a job would record: other test files
+  // share the database and make jobs meanwhile, so a count of all jobs would not say whether these made one.
+  const requestIds: string[] = []
+  const refused = () => {
+    const id = `refused-upload-${newUscc()}`
+    requestIds.push(id)
+    return { 'x-request-id': id }
+  }
   const header = ENTERPRISE_HEADER
   const xlsx = await xlsxFile([header, enterpriseRow()])
   const cases: [string, Buffer, string, RegExp, string?][] = [
@@ -225,22 +232,23 @@ t.test('a file wrong as a whole is a 422 problem in Chinese, and no job is made'
     ['a CSV in an encoding that is neither UTF-8 nor GBK', Buffer.concat([Buffer.from(`${header.join(',')}\r\n`), Buffer.from([0x81, 0x30, 0xff, 0xff, 0x0a])]), 'import_file_unreadable', /文字编码/, 'text/csv'],
   ]
   for (const [what, body, code, detail, type] of cases) {
-    const res = await upload(body, 'kind=enterprises', {}, type ?? XLSX)
+    const res = await upload(body, 'kind=enterprises', refused(), type ?? XLSX)
     t.equal(res.statusCode, 422, `${what}: ${res.body}`)
     t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', what)
     t.equal(res.json().code, code, what)
     t.match(res.json().detail, detail, what)
   }
-  const wrongType = await app.inject({ method: 'POST', url: '/v1/imports?kind=enterprises', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"items":[]}' })
+  const wrongType = await app.inject({ method: 'POST', url: '/v1/imports?kind=enterprises', headers: { ...auth, ...refused(), 'content-type': 'application/json' }, payload: '{"items":[]}' })
   t.equal(wrongType.statusCode, 415)
-  const noKind = await upload(xlsx, 'mode=atomic')
+  const noKind = await upload(xlsx, 'mode=atomic', refused())
   t.equal(noKind.statusCode, 400)
   t.equal(noKind.json().errors[0].pointer, '/kind')
-  const scope = await app.inject({ method: 'POST', url: '/v1/imports?kind=qualifications', headers: { ...(await bearer(['registry:read', 'registry:write'])), 'content-type': XLSX }, payload: xlsx })
+  const scope = await app.inject({ method: 'POST', url: '/v1/imports?kind=qualifications', headers: { ...(await bearer(['registry:read', 'registry:write'])), ...refused(), 'content-type': XLSX }, payload: xlsx })
   t.equal(scope.statusCode, 403)
   t.equal(scope.json().code, 'insufficient_scope')
-  const [after] = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_job')
-  t.equal(after!.n, before!.n, 'no job was made')
+  t.equal(requestIds.length, cases.length + 3, 'every request carried its own id')
+  const [made] = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_job WHERE request_id = ANY($1::text[])', [requestIds])
+  t.equal(made!.n, 0, 'no job was made')
 })
 
 t.test('formulas in cells are row errors: per row they are reported, atomic writes nothing', async (t) => {
