@@ -1,22 +1,25 @@
 // Where PostgreSQL's time goes in one eligibility explanation: the statement the registry sends for
-// `GET /v1/incentive-programs/{code}/eligibility/{uscc}` (repository explanationInputs, captured from
-// the code of this tree), run as a prepared statement on one connection for random loaded USCCs,
-// whole and with each of its fact subqueries left out in turn, against the (B) baseline's select by
-// USCC. Measured: the CPU of that connection's backend (/proc/<pid>/stat) per statement, so the
-// figures hold only for this machine and are compared within one run, variants alternated by round.
-//   node --import tsx bench/facts-profile.ts postgresql://postgres@127.0.0.1:5432/haopin_bench [--rounds 3] [--statements 4000]
-import { readFileSync } from 'node:fs'
+// `GET /v1/incentive-programs/{code}/eligibility/{uscc}` (repository explanationInputs, built by the
+// code in src/ of this checkout), run as a prepared statement on one connection for random USCCs of
+// the loaded dataset, whole and with each of its fact subqueries left out in turn, against (B)'s
+// select by USCC. Measured: the CPU of that connection's backend (/proc/<pid>/stat, so PostgreSQL must
+// run on this host, not in a container) per statement. The figures hold for this machine only and
+// are compared within one run, the variants alternating by round.
+//   node --import tsx bench/facts-profile.ts postgresql://postgres@127.0.0.1:5432/haopin_bench \
+//     [--rounds 3] [--statements 4000] [--plan-cache-mode auto|force_generic_plan|force_custom_plan]
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { explanationInputs } from '../src/modules/incentives/incentives.repository.ts'
+import { sampleUsccs } from './dataset.ts'
 import { BENCH_PROGRAM, ensureBenchProgram } from './incentives.ts'
+import { cpuMsOf } from './processes.ts'
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: { rounds: { type: 'string', default: '3' }, statements: { type: 'string', default: '4000' }, 'plan-cache-mode': { type: 'string' } },
 })
 const url = positionals[0]
-if (!url) throw new Error('usage: bench/facts-profile.ts <database URL> [--rounds R] [--statements N]')
+if (!url) throw new Error('usage: bench/facts-profile.ts <database URL> [--rounds R] [--statements N] [--plan-cache-mode MODE]')
 const rounds = Number(values.rounds)
 const statements = Number(values.statements)
 
@@ -38,7 +41,8 @@ const PARTS = {
   cases: ['coalesce((SELECT json_agg(x ORDER BY x.case_no)', "x), '[]') AS cases", "'[]'::json AS cases"],
 } as const
 const variants: Record<string, string> = {
-  '(B) select by USCC': 'SELECT * FROM enterprise WHERE uscc = $1 AND $2::timestamptz IS NOT NULL AND $3::timestamptz IS NOT NULL AND $4::text IS NOT NULL',
+  // The same four parameters bound, so that only the statement differs.
+  "(B)'s select by USCC (with the 4 parameters)": 'SELECT * FROM enterprise WHERE uscc = $1 AND $2::timestamptz IS NOT NULL AND $3::timestamptz IS NOT NULL AND $4::text IS NOT NULL',
   'the whole statement': captured,
 }
 for (const [name, [start, end, replacement]] of Object.entries(PARTS)) variants[`without the ${name}`] = without(captured, start, end, replacement)
@@ -48,12 +52,14 @@ await ensureBenchProgram(url)
 const client = new pg.Client({ connectionString: url, application_name: 'facts-profile' })
 await client.connect()
 if (values['plan-cache-mode']) await client.query(`SET plan_cache_mode = ${client.escapeLiteral(values['plan-cache-mode'])}`)
-const usccs = (await client.query<{ uscc: string }>('SELECT uscc FROM enterprise TABLESAMPLE SYSTEM (5) LIMIT 20000')).rows.map((r) => r.uscc)
+// The loaded enterprises, as the bench samples them (not those its write mix or imports added).
+const usccs = await sampleUsccs(url, 20000)
+if (usccs.length === 0) throw new Error('facts-profile: the database holds no loaded enterprises (run npm run bench first)')
 const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }]
-const ticksPerS = 100 // USER_HZ on Linux
 const cpuMs = () => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return ((Number(f[11]) + Number(f[12])) * 1000) / ticksPerS
+  const ms = cpuMsOf(pid)
+  if (ms === null) throw new Error(`facts-profile: cannot read /proc/${pid}/stat (is PostgreSQL on another host or in a container?)`)
+  return ms
 }
 
 const results = new Map<string, number[]>()
@@ -77,8 +83,8 @@ for (let round = 0; round < rounds; round++) {
 await client.end()
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-console.log(`PostgreSQL CPU per statement, µs (one connection, ${statements} statements a variant, ${rounds} rounds alternated; median and rounds)`)
+console.log(`PostgreSQL CPU per statement, µs (one connection, ${statements} statements a variant, ${rounds} rounds alternated, plan_cache_mode ${values['plan-cache-mode'] ?? 'auto'}; median, then each round; CPU is read in 10 ms ticks)`)
 for (const name of names) {
   const xs = results.get(name)!
-  console.log(`${name.padEnd(44)} ${median(xs).toFixed(0).padStart(5)}   ${xs.map((x) => x.toFixed(0)).join(' ')}`)
+  console.log(`${name.padEnd(50)} ${median(xs).toFixed(0).padStart(5)}   ${xs.map((x) => x.toFixed(0)).join(' ')}`)
 }
