@@ -13,6 +13,7 @@ import { explanationInputs } from '../src/modules/incentives/incentives.reposito
 import { sampleUsccs } from './dataset.ts'
 import { BENCH_PROGRAM, ensureBenchProgram } from './incentives.ts'
 import { cpuMsOf } from './processes.ts'
+import { median } from './report.ts'
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -82,7 +83,6 @@ for (let round = 0; round < rounds; round++) {
 }
 await client.end()
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 console.log(`PostgreSQL CPU per statement, µs (one connection, ${statements} statements a variant, ${rounds} rounds alternated, plan_cache_mode ${values['plan-cache-mode'] ?? 'auto'}; median, then each round; CPU is read in 10 ms ticks)`)
 for (const name of names) {
   const xs = results.get(name)!

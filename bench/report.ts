@@ -57,11 +57,13 @@ export const IMPORT_ROWS_PER_S_GOAL = 2000
 export const EXPORT_ROWS_PER_S_GOAL = 20_000
 
 /** Ratio of each registry figure to (B): per round against (B) of the same round, then the median. */
+/** The middle value (the upper one of an even count), as every figure of the bench is reported. */
+export const median = (v: number[]): number => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)]!
+
 export function addRatios(rows: Row[]): void {
   const b = rows.find((r) => r.id === 'B')
   if (!b?.result) return
   const bRounds = b.rounds ?? [b.result]
-  const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)]!
   const bCost = b.cpu ? b.cpu.nodeMsPerRequest + b.cpu.postgresMsPerRequest : undefined
   for (const row of rows) {
     if (!row.result || row.server !== 'registry') continue

@@ -10,6 +10,7 @@ import { createServer } from 'node:net'
 import os from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { median } from './report.ts'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, tsx: { type: 'boolean', default: false }, root: { type: 'string' } } })
 const rounds = Number(values.rounds)
@@ -75,7 +76,6 @@ async function timeToReady(command: string[], dataDir: string): Promise<{ wall: 
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const fmt = (xs: number[]) => `median ${(median(xs) / 1000).toFixed(2)} s (${(Math.min(...xs) / 1000).toFixed(2)}–${(Math.max(...xs) / 1000).toFixed(2)} s)`
 
 const commands: Record<string, string[]> = { 'npm start': ['npm', 'start', '--silent'], 'node dist/server.js': [process.execPath, 'dist/server.js'] }
